@@ -1,0 +1,50 @@
+/// \file The tuning record: one JSON line per measurement, append-only, versioned. It is the
+/// dataset of the cost models and the log that tuning resumes from. Format: docs/file_formats.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "worldtune/measure_result.h"
+
+namespace worldtune {
+
+/// The record format this build reads and writes; other versions are refused.
+inline constexpr const char *kRecordVersion = "worldtune-record-1";
+
+struct MeasureRecord {
+  std::string workload;          ///< canonical workload key
+  std::string target;            ///< Halide target string
+  nlohmann::json hardware;       ///< Ansor's 8 hardware parameters
+  nlohmann::json steps;          ///< transform steps, Ansor's encoding
+  MeasureResult result;
+  uint64_t seed = 0;             ///< search seed that produced the schedule
+  std::string tuner_version;
+};
+
+nlohmann::json record_to_json(const MeasureRecord &r);
+/// Throws UserError(BadRecord) naming the bad field or the version mismatch.
+MeasureRecord record_from_json(const nlohmann::json &j);
+
+/// Reads every record of a file. Malformed lines raise UserError(BadRecord) with file:line; a
+/// truncated last line (a kill mid-write) is skipped with a warning on stderr.
+std::vector<MeasureRecord> read_records(const std::string &path);
+
+/// Appends records with one write per line and flushes, so a kill leaves a valid file.
+class RecordWriter {
+ public:
+  explicit RecordWriter(const std::string &path);
+  ~RecordWriter();
+  RecordWriter(const RecordWriter &) = delete;
+  RecordWriter &operator=(const RecordWriter &) = delete;
+  void append(const MeasureRecord &r);
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+}  // namespace worldtune

@@ -1,0 +1,136 @@
+/// \file Parallel, isolated candidate builds.
+#include "measure/builder.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+
+#include "halide/halide_backend.h"
+#include "measure/subprocess.h"
+#include "schedule/halide_program.h"
+#include "schedule/state.h"
+#include "worldtune/error.h"
+
+namespace worldtune::measure {
+
+namespace {
+
+std::string quote(const std::string &s) { return "'" + s + "'"; }
+
+/// Links an object into a shared object; returns an error message or "".
+std::string link_shared(const std::string &obj, const std::string &so) {
+  std::string log = so + ".log";
+  std::string cmd = "cc -shared -o " + quote(so) + " " + quote(obj) + " > " + quote(log) + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  if (rc == 0) return "";
+  std::string msg = "linking failed (" + cmd + ")";
+  return msg;
+}
+
+/// The child's answer: "<error code>\n<message>".
+std::string encode(MeasureErrorCode code, const std::string &msg) {
+  return std::to_string(static_cast<int>(code)) + "\n" + msg;
+}
+
+std::string build_one(const BuildInput &in, const std::string &target, const std::string &base) {
+  schedule::HalideProgram program;
+  try {
+    if (in.naive_reference) {
+      program = schedule::naive_halide_program(in.dag);
+    } else {
+      schedule::State s = schedule::State::replay(in.dag, in.steps);
+      program = schedule::lower_to_halide(s);
+    }
+  } catch (const std::exception &e) {
+    return encode(MeasureErrorCode::Instantiation, e.what());
+  }
+  std::string obj = base + ".o", so = base + ".so";
+  halide_backend::CompileOutcome o = halide_backend::compile_to_object(program, obj, kKernelName, target);
+  if (o.failed == halide_backend::FailedPhase::Instantiate)
+    return encode(MeasureErrorCode::Instantiation, o.message);
+  if (o.failed == halide_backend::FailedPhase::Compile)
+    return encode(MeasureErrorCode::CompileHost, o.message);
+  std::string err = link_shared(obj, so);
+  ::unlink(obj.c_str());
+  if (!err.empty()) return encode(MeasureErrorCode::CompileHost, err);
+  return encode(MeasureErrorCode::NoError, "");
+}
+
+std::string cache_dir() {
+  const char *xdg = std::getenv("XDG_CACHE_HOME");
+  const char *home = std::getenv("HOME");
+  std::string base = xdg && *xdg ? xdg : (home && *home ? std::string(home) + "/.cache" : "/tmp");
+  return base + "/worldtune";
+}
+
+}  // namespace
+
+LocalBuilder::LocalBuilder(const MeasureOptions &options, std::string artifact_dir)
+    : options_(options), dir_(std::move(artifact_dir)) {}
+
+std::vector<BuildResult> LocalBuilder::build(const std::vector<BuildInput> &inputs) {
+  std::vector<ChildJob> jobs;
+  std::vector<std::string> bases;
+  for (const BuildInput &in : inputs) {
+    std::string base = dir_ + "/cand_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
+    bases.push_back(base);
+    std::string target = options_.target;
+    jobs.push_back([in, target, base] { return build_one(in, target, base); });
+  }
+  int parallel = options_.build_parallel > 0 ? options_.build_parallel
+                                             : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  std::vector<ChildResult> children = run_isolated(jobs, parallel, options_.build_timeout_s);
+  std::vector<BuildResult> out;
+  for (size_t i = 0; i < children.size(); ++i) {
+    const ChildResult &c = children[i];
+    BuildResult r;
+    r.seconds = c.seconds;
+    if (c.timed_out) {
+      r.error = MeasureErrorCode::BuildTimeout;
+      r.message = "build killed after " + std::to_string(options_.build_timeout_s) + " s";
+    } else if (c.signal != 0 || c.exit_code != 0) {
+      r.error = MeasureErrorCode::CompileHost;
+      r.message = "build process " + describe_exit(c) + (c.output.empty() ? "" : ": " + c.output);
+    } else {
+      size_t nl = c.output.find('\n');
+      int code = std::atoi(c.output.substr(0, nl).c_str());
+      r.error = static_cast<MeasureErrorCode>(code);
+      r.message = nl == std::string::npos ? "" : c.output.substr(nl + 1);
+      if (r.error == MeasureErrorCode::NoError) r.so_path = bases[i] + ".so";
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::string ensure_runtime(const std::string &target) {
+  std::string canonical = halide_backend::canonical_target_string(target);
+  std::string dir = cache_dir();
+  std::filesystem::create_directories(dir);
+  std::string so = dir + "/halide14_runtime_" +
+                   std::to_string(std::hash<std::string>{}(canonical)) + ".so";
+  if (std::filesystem::exists(so)) return so;
+  std::string tmp = so + ".tmp" + std::to_string(::getpid());
+  auto results = run_isolated(
+      {[&] {
+        halide_backend::compile_runtime_object(tmp + ".o", canonical);
+        std::string err = link_shared(tmp + ".o", tmp);
+        ::unlink((tmp + ".o").c_str());
+        return err;
+      }},
+      1, 300);
+  const ChildResult &c = results[0];
+  WT_USER_CHECK(!c.timed_out && c.signal == 0 && c.exit_code == 0 && c.output.empty() &&
+                    std::filesystem::exists(tmp),
+                BadTarget,
+                "cannot build the Halide runtime for target '" << canonical << "': "
+                                                               << describe_exit(c) << " "
+                                                               << c.output);
+  std::filesystem::rename(tmp, so);
+  return so;
+}
+
+}  // namespace worldtune::measure

@@ -1,0 +1,114 @@
+/// \file Build-then-run measurement of one workload's candidates.
+#include "measure/program_measurer.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "halide/halide_backend.h"
+#include "worldtune/error.h"
+#include "worldtune/version.h"
+
+namespace worldtune::measure {
+
+ProgramMeasurer::ProgramMeasurer(ir::Workload workload, MeasureOptions options,
+                                 search::HardwareParams hw, uint64_t seed, RecordWriter *writer)
+    : workload_(std::move(workload)), options_(std::move(options)), hw_(hw), seed_(seed),
+      writer_(writer) {
+  target_ = halide_backend::canonical_target_string(options_.target);
+  options_.target = target_;
+  if (options_.work_dir.empty()) {
+    char tmpl[] = "/tmp/worldtune-XXXXXX";
+    WT_USER_CHECK(::mkdtemp(tmpl) != nullptr, Io, "cannot create a work directory in /tmp");
+    work_dir_ = tmpl;
+    own_work_dir_ = !options_.keep_artifacts;
+  } else {
+    work_dir_ = options_.work_dir;
+    std::filesystem::create_directories(work_dir_);
+  }
+  builder_ = std::make_unique<LocalBuilder>(options_, work_dir_);
+  runner_ = std::make_unique<LocalRunner>(options_, ensure_runtime(target_));
+}
+
+ProgramMeasurer::~ProgramMeasurer() {
+  if (own_work_dir_) {
+    std::error_code ec;
+    std::filesystem::remove_all(work_dir_, ec);
+  }
+}
+
+std::string ProgramMeasurer::reference() {
+  if (reference_tried_) return reference_path_;
+  reference_tried_ = true;
+  std::string path = work_dir_ + "/reference_" + std::to_string(options_.input_seed) + ".bin";
+  BuildInput in{workload_.dag, {}, true};
+  BuildResult b = builder_->build({in})[0];
+  if (!b.so_path.empty()) {
+    double timeout = std::max(120.0, 10 * options_.run_timeout_s);
+    reference_error_ = runner_->write_reference(*workload_.dag, b.so_path, path, timeout);
+    if (!options_.keep_artifacts) std::filesystem::remove(b.so_path);
+  } else {
+    reference_error_ = "building the reference failed: " + b.message;
+  }
+  if (reference_error_.empty()) {
+    reference_path_ = path;
+  } else {
+    std::fprintf(stderr, "warning: outputs cannot be checked: %s\n", reference_error_.c_str());
+  }
+  return reference_path_;
+}
+
+std::vector<MeasureResult> ProgramMeasurer::measure(const std::vector<schedule::State> &states,
+                                                    const Callback &on_result) {
+  std::vector<BuildInput> inputs;
+  for (const schedule::State &s : states) inputs.push_back({workload_.dag, s.steps(), false});
+  std::vector<BuildResult> built = builder_->build(inputs);
+  std::vector<MeasureResult> results;
+  for (size_t i = 0; i < states.size(); ++i) {
+    const BuildResult &b = built[i];
+    MeasureResult r;
+    if (b.error != MeasureErrorCode::NoError) {
+      r.costs = {kFailedCost};
+      r.error = b.error;
+      r.error_msg = b.message;
+    } else {
+      std::string ref = options_.check == CheckPolicy::All ? reference() : "";
+      r = runner_->run(*workload_.dag, b.so_path, ref);
+      if (r.ok() && options_.check == CheckPolicy::NewBest && r.mean_cost() < best_cost_) {
+        std::string new_ref = reference();
+        if (!new_ref.empty()) {
+          MeasureResult v = runner_->verify(*workload_.dag, b.so_path, new_ref);
+          r.run_s += v.run_s;
+          if (!v.ok()) {
+            r.error = v.error;
+            r.error_msg = v.error_msg;
+            r.costs = {kFailedCost};
+          }
+          r.checked = v.checked;
+        }
+      }
+      if (!options_.keep_artifacts) std::filesystem::remove(b.so_path);
+    }
+    r.build_s = b.seconds;
+    r.timestamp = static_cast<int64_t>(std::time(nullptr));
+    if (r.ok()) best_cost_ = std::min(best_cost_, r.mean_cost());
+    if (writer_) {
+      MeasureRecord rec;
+      rec.workload = workload_.key;
+      rec.target = target_;
+      rec.hardware = search::to_json(hw_);
+      rec.steps = schedule::steps_to_json(states[i].steps());
+      rec.result = r;
+      rec.seed = seed_;
+      rec.tuner_version = kWorldtuneVersion;
+      writer_->append(rec);
+    }
+    if (on_result) on_result(i, r);
+    results.push_back(r);
+  }
+  return results;
+}
+
+}  // namespace worldtune::measure

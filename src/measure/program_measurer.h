@@ -1,0 +1,60 @@
+/// \file Measures batches of states for one workload: builds them in parallel, runs them one at
+/// a time, checks new bests (or all) against the naive reference, and appends one record per
+/// measurement. Ansor's ProgramMeasurer.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/workload.h"
+#include "measure/builder.h"
+#include "measure/measure_options.h"
+#include "measure/runner.h"
+#include "schedule/state.h"
+#include "search/hardware_params.h"
+#include "worldtune/record.h"
+
+namespace worldtune::measure {
+
+class ProgramMeasurer {
+ public:
+  /// `writer` may be null (nothing recorded). Throws UserError(BadTarget) for a bad target.
+  ProgramMeasurer(ir::Workload workload, MeasureOptions options, search::HardwareParams hw,
+                  uint64_t seed, RecordWriter *writer);
+  ~ProgramMeasurer();
+  ProgramMeasurer(const ProgramMeasurer &) = delete;
+  ProgramMeasurer &operator=(const ProgramMeasurer &) = delete;
+
+  using Callback = std::function<void(size_t index, const MeasureResult &)>;
+  std::vector<MeasureResult> measure(const std::vector<schedule::State> &states,
+                                     const Callback &on_result = {});
+
+  double best_cost() const { return best_cost_; }
+  const std::string &target() const { return target_; }
+  const std::string &work_dir() const { return work_dir_; }
+  /// Why outputs cannot be checked ("" when the reference is available or not yet needed).
+  const std::string &reference_error() const { return reference_error_; }
+
+ private:
+  /// Path of the reference outputs, building them on first use; "" if unavailable.
+  std::string reference();
+
+  ir::Workload workload_;
+  MeasureOptions options_;
+  search::HardwareParams hw_;
+  uint64_t seed_;
+  RecordWriter *writer_;
+  std::string target_;
+  std::string work_dir_;
+  bool own_work_dir_ = false;
+  std::unique_ptr<LocalBuilder> builder_;
+  std::unique_ptr<LocalRunner> runner_;
+  std::string reference_path_;
+  std::string reference_error_;
+  bool reference_tried_ = false;
+  double best_cost_ = kFailedCost;
+};
+
+}  // namespace worldtune::measure

@@ -1,0 +1,150 @@
+/// \file Record encoding, reading and kill-safe appending.
+#include "worldtune/record.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "worldtune/error.h"
+
+namespace worldtune {
+
+using nlohmann::json;
+
+json record_to_json(const MeasureRecord &r) {
+  json j;
+  j["v"] = kRecordVersion;
+  j["workload"] = r.workload;
+  j["target"] = r.target;
+  j["hardware"] = r.hardware;
+  j["steps"] = r.steps;
+  j["costs"] = r.result.costs;
+  j["error_code"] = static_cast<int>(r.result.error);
+  j["error"] = error_code_name(r.result.error);
+  j["error_msg"] = r.result.error_msg;
+  j["build_s"] = r.result.build_s;
+  j["run_s"] = r.result.run_s;
+  j["timestamp"] = r.result.timestamp;
+  j["checked"] = r.result.checked;
+  j["seed"] = r.seed;
+  j["tuner"] = r.tuner_version;
+  return j;
+}
+
+namespace {
+
+const json &field(const json &j, const char *name) {
+  WT_USER_CHECK(j.contains(name), BadRecord, "missing field '" << name << "'");
+  return j.at(name);
+}
+
+}  // namespace
+
+MeasureRecord record_from_json(const json &j) {
+  WT_USER_CHECK(j.is_object(), BadRecord, "a record must be a JSON object");
+  const json &v = field(j, "v");
+  WT_USER_CHECK(v.is_string() && v.get<std::string>() == kRecordVersion, BadRecord,
+                "record format " << v.dump() << " is not '" << kRecordVersion
+                                 << "', the one this worldtune reads");
+  MeasureRecord r;
+  const json &w = field(j, "workload");
+  WT_USER_CHECK(w.is_string(), BadRecord, "field 'workload' must be a string");
+  r.workload = w.get<std::string>();
+  const json &t = field(j, "target");
+  WT_USER_CHECK(t.is_string(), BadRecord, "field 'target' must be a string");
+  r.target = t.get<std::string>();
+  r.hardware = field(j, "hardware");
+  r.steps = field(j, "steps");
+  WT_USER_CHECK(r.steps.is_array(), BadRecord, "field 'steps' must be a list");
+  const json &costs = field(j, "costs");
+  WT_USER_CHECK(costs.is_array() && !costs.empty(), BadRecord,
+                "field 'costs' must be a non-empty list");
+  for (const json &c : costs) {
+    WT_USER_CHECK(c.is_number(), BadRecord, "field 'costs' must hold numbers");
+    r.result.costs.push_back(c.get<double>());
+  }
+  const json &code = field(j, "error_code");
+  WT_USER_CHECK(code.is_number_integer() && code.get<int>() >= 0 && code.get<int>() <= 8,
+                BadRecord, "field 'error_code' must be an integer in [0, 8]");
+  r.result.error = static_cast<MeasureErrorCode>(code.get<int>());
+  r.result.error_msg = j.value("error_msg", "");
+  r.result.build_s = j.value("build_s", 0.0);
+  r.result.run_s = j.value("run_s", 0.0);
+  r.result.timestamp = j.value("timestamp", int64_t{0});
+  r.result.checked = j.value("checked", false);
+  r.seed = j.value("seed", uint64_t{0});
+  r.tuner_version = j.value("tuner", "");
+  return r;
+}
+
+std::vector<MeasureRecord> read_records(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  WT_USER_CHECK(in.good(), Io, "cannot open records file '" << path << "'");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<MeasureRecord> out;
+  size_t pos = 0;
+  int line_no = 0;
+  while (pos < content.size()) {
+    size_t nl = content.find('\n', pos);
+    bool last_unterminated = nl == std::string::npos;
+    std::string line = content.substr(pos, last_unterminated ? std::string::npos : nl - pos);
+    pos = last_unterminated ? content.size() : nl + 1;
+    ++line_no;
+    if (line.empty() || line[0] == '#' || line[0] == ' ') continue;
+    try {
+      out.push_back(record_from_json(json::parse(line)));
+    } catch (const std::exception &e) {
+      if (last_unterminated) {
+        std::fprintf(stderr, "warning: %s:%d: skipping a truncated last record\n", path.c_str(),
+                     line_no);
+        break;
+      }
+      throw UserError(ErrorKind::BadRecord,
+                      path + ":" + std::to_string(line_no) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
+RecordWriter::RecordWriter(const std::string &path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+  WT_USER_CHECK(fd_ >= 0, Io, "cannot open records file '" << path << "' for appending: "
+                                                         << std::strerror(errno));
+  // A kill mid-write can leave a partial last line: it never was a record, so cut it off and
+  // keep every complete one.
+  off_t size = ::lseek(fd_, 0, SEEK_END);
+  if (size > 0) {
+    std::ifstream in(path, std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!content.empty() && content.back() != '\n') {
+      size_t keep = content.rfind('\n');
+      keep = keep == std::string::npos ? 0 : keep + 1;
+      std::fprintf(stderr, "warning: %s: removing a truncated last record (%zu bytes)\n",
+                   path.c_str(), content.size() - keep);
+      WT_USER_CHECK(::ftruncate(fd_, static_cast<off_t>(keep)) == 0, Io,
+                    "cannot repair '" << path << "': " << std::strerror(errno));
+    }
+  }
+}
+
+RecordWriter::~RecordWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void RecordWriter::append(const MeasureRecord &r) {
+  std::string line = record_to_json(r).dump() + "\n";
+  size_t off = 0;
+  while (off < line.size()) {
+    ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    WT_USER_CHECK(n > 0, Io, "cannot append to '" << path_ << "': " << std::strerror(errno));
+    off += static_cast<size_t>(n);
+  }
+  ::fsync(fd_);
+}
+
+}  // namespace worldtune
