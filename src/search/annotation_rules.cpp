@@ -201,10 +201,13 @@ std::vector<std::pair<int, int>> compute_location_candidates(const State &state,
       break;
     }
     if (it.annotation == IterAnnotation::Unroll) break;
-    if (it.extent == 1) continue;
-    if (target_attached && it.kind == IterKind::Spatial && ends_with(it.name, ".0")) continue;
-    out.push_back({target, static_cast<int>(i)});
-    if (!state.attached_to(target, it.uid).empty()) break;
+    // Unlike Ansor, an attach point ends the walk even when its extent is 1: a producer placed
+    // deeper would sit inside a loop its consumer is not computed in.
+    bool attach_point = !state.attached_to(target, it.uid).empty();
+    bool skip = it.extent == 1 ||
+                (target_attached && it.kind == IterKind::Spatial && ends_with(it.name, ".0"));
+    if (!skip) out.push_back({target, static_cast<int>(i)});
+    if (attach_point) break;
   }
   if (target_attached) {
     int tt = ts.attach_stage;

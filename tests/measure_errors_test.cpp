@@ -1,0 +1,168 @@
+/// \file The runner's and builder's error paths with candidates that really crash, abort, hang,
+/// fail at run time and give wrong answers: the tuner survives and records the right codes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "measure/builder.h"
+#include "measure/program_measurer.h"
+#include "measure/runner.h"
+#include "measure_test_util.h"
+#include "search/annotation_rules.h"
+#include "search/sketch_rules.h"
+#include "worldtune/error.h"
+#include "worldtune/record.h"
+
+namespace worldtune::measure {
+namespace {
+
+const char *kMatmul = "matmul:M=4,N=4,K=4";
+
+/// Compiles a hand-written candidate (C source of wt_kernel_argv) into a shared object.
+std::string compile_candidate(const testing::ScratchDir &dir, const std::string &name,
+                              const std::string &body) {
+  std::string src = dir.file(name + ".c"), so = dir.file(name + ".so");
+  std::ofstream(src) << "#include <HalideRuntime.h>\n#include <stdlib.h>\n"
+                     << "int wt_kernel_argv(void **args) {\n"
+                     << "  struct halide_buffer_t *out = (struct halide_buffer_t *)args[2];\n"
+                     << "  float *o = (float *)out->host;\n"
+                     << body << "\n}\n";
+  std::string cmd = "cc -shared -fPIC -I/usr/include/halide14 -o " + so + " " + src;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  return so;
+}
+
+class RunnerErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_ = testing::fast_options(dir_.path());
+    options_.run_timeout_s = 2;
+    runner_ = std::make_unique<LocalRunner>(options_, ensure_runtime("host"));
+    dag_ = ir::parse_workload(kMatmul).dag;
+    // The true reference, from the naive Halide pipeline.
+    LocalBuilder b(options_, dir_.path());
+    BuildResult r = b.build({{dag_, {}, true}})[0];
+    ASSERT_EQ(r.error, MeasureErrorCode::NoError) << r.message;
+    reference_ = dir_.file("ref.bin");
+    ASSERT_EQ(runner_->write_reference(*dag_, r.so_path, reference_, 30), "");
+  }
+  MeasureResult run(const std::string &name, const std::string &body) {
+    return runner_->run(*dag_, compile_candidate(dir_, name, body), reference_);
+  }
+  testing::ScratchDir dir_;
+  MeasureOptions options_;
+  std::unique_ptr<LocalRunner> runner_;
+  std::shared_ptr<const ir::ComputeDAG> dag_;
+  std::string reference_;
+};
+
+TEST_F(RunnerErrors, SegfaultIsARuntimeError) {
+  MeasureResult r = run("segv", "  *(volatile int *)0 = 1; return 0;");
+  EXPECT_EQ(r.error, MeasureErrorCode::RuntimeDevice);
+  EXPECT_NE(r.error_msg.find("signal 11"), std::string::npos) << r.error_msg;
+  EXPECT_EQ(r.costs, std::vector<double>{kFailedCost});
+}
+
+TEST_F(RunnerErrors, AbortIsARuntimeError) {
+  MeasureResult r = run("abort", "  abort(); return 0;");
+  EXPECT_EQ(r.error, MeasureErrorCode::RuntimeDevice);
+  EXPECT_NE(r.error_msg.find("signal 6"), std::string::npos) << r.error_msg;
+}
+
+TEST_F(RunnerErrors, HangIsARunTimeout) {
+  MeasureResult r = run("hang", "  for (;;) {} return 0;");
+  EXPECT_EQ(r.error, MeasureErrorCode::RunTimeout);
+  EXPECT_LT(r.run_s, 10.0);
+}
+
+TEST_F(RunnerErrors, HalideErrorKeepsItsMessage) {
+  MeasureResult r = run("herr", "  halide_error(0, \"out of bounds: custom failure\\n\"); return -1;");
+  EXPECT_EQ(r.error, MeasureErrorCode::RuntimeDevice);
+  EXPECT_NE(r.error_msg.find("custom failure"), std::string::npos) << r.error_msg;
+}
+
+TEST_F(RunnerErrors, WrongOutputIsAWrongAnswer) {
+  MeasureResult r = run("wrong", "  for (int i = 0; i < 16; ++i) o[i] = 1.0f; return 0;");
+  EXPECT_EQ(r.error, MeasureErrorCode::WrongAnswer);
+  EXPECT_NE(r.error_msg.find("differs from the reference"), std::string::npos) << r.error_msg;
+}
+
+TEST_F(RunnerErrors, MissingEntryPointIsAModuleError) {
+  std::string src = dir_.file("empty.c"), so = dir_.file("empty.so");
+  std::ofstream(src) << "int unrelated(void) { return 0; }\n";
+  ASSERT_EQ(std::system(("cc -shared -fPIC -o " + so + " " + src).c_str()), 0);
+  MeasureResult r = runner_->run(*dag_, so, reference_);
+  EXPECT_EQ(r.error, MeasureErrorCode::CompileDevice);
+}
+
+TEST_F(RunnerErrors, CorrectHandKernelPasses) {
+  MeasureResult r = run("right",
+                        "  const float *a = (const float *)((struct halide_buffer_t *)args[0])->host;\n"
+                        "  const float *b = (const float *)((struct halide_buffer_t *)args[1])->host;\n"
+                        "  for (int i = 0; i < 4; ++i) for (int j = 0; j < 4; ++j) {\n"
+                        "    float s = 0; for (int k = 0; k < 4; ++k) s += a[i*4+k] * b[k*4+j];\n"
+                        "    o[i*4+j] = s; }\n  return 0;");
+  EXPECT_TRUE(r.ok()) << r.error_msg;
+  EXPECT_TRUE(r.checked);
+  EXPECT_GT(r.costs[0], 0);
+  EXPECT_LT(r.costs[0], 1e-2);
+}
+
+schedule::State base_state() { return schedule::State(ir::parse_workload(kMatmul).dag); }
+
+TEST(BuilderErrors, CodesForInstantiationCompileAndTimeout) {
+  testing::ScratchDir dir;
+  MeasureOptions o = testing::fast_options(dir.path());
+  auto dag = ir::parse_workload("conv2d_bias_relu_nhwc:N=1,H=8,W=8,CI=4,CO=8,K=3,S=1,P=1").dag;
+  schedule::State s(dag);
+  int pad = dag->find_op("pad"), relu = dag->find_op("relu");
+  int conv = dag->find_op("conv2d");
+  // Parallel over a reduction loop: Halide refuses the schedule (instantiation).
+  schedule::State par = s;
+  par.apply(schedule::AnnotationStep{conv, 4, 3});
+  // pad computed inside relu's loops while conv2d (root) reads it: Halide refuses at lowering.
+  schedule::State bad_loc = s;
+  bad_loc.apply(schedule::ComputeAtStep{pad, relu, 1});
+  // A step list that does not replay.
+  std::vector<schedule::Step> invalid = {schedule::SplitStep{conv, 42, 0, {2}, true}};
+  LocalBuilder builder(o, dir.path());
+  auto r = builder.build({{dag, par.steps(), false}, {dag, bad_loc.steps(), false}, {dag, invalid, false}});
+  EXPECT_EQ(r[0].error, MeasureErrorCode::Instantiation) << r[0].message;
+  EXPECT_EQ(r[1].error, MeasureErrorCode::CompileHost) << r[1].message;
+  EXPECT_EQ(r[2].error, MeasureErrorCode::Instantiation) << r[2].message;
+  EXPECT_NE(r[2].message.find("iterator 42"), std::string::npos);
+  o.build_timeout_s = 0.05;
+  LocalBuilder slow(o, dir.path());
+  auto t = slow.build({{dag, {}, false}});
+  EXPECT_EQ(t[0].error, MeasureErrorCode::BuildTimeout);
+}
+
+TEST(MeasurerRecords, FailuresAreRecordedAndTheTunerGoesOn) {
+  testing::ScratchDir dir;
+  std::string path = dir.file("records.jsonl");
+  auto w = ir::parse_workload(kMatmul);
+  schedule::State good = base_state();
+  good.apply(schedule::AnnotationStep{2, 1, 2});
+  schedule::State bad = base_state();
+  bad.apply(schedule::AnnotationStep{2, 2, 3});  // parallel reduction
+  {
+    RecordWriter writer(path);
+    ProgramMeasurer m(w, testing::fast_options(dir.path()), search::HardwareParams{}, 5, &writer);
+    auto results = m.measure({good, bad, good});
+    EXPECT_TRUE(results[0].ok());
+    EXPECT_EQ(results[1].error, MeasureErrorCode::Instantiation);
+    EXPECT_TRUE(results[2].ok());
+  }
+  auto records = read_records(path);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].workload, w.key);
+  EXPECT_EQ(records[1].result.error, MeasureErrorCode::Instantiation);
+  EXPECT_EQ(records[1].result.costs, std::vector<double>{kFailedCost});
+  EXPECT_FALSE(records[1].result.error_msg.empty());
+  EXPECT_TRUE(records[0].result.checked);
+  EXPECT_EQ(records[0].seed, 5u);
+  EXPECT_EQ(records[0].steps, schedule::steps_to_json(good.steps()));
+}
+
+}  // namespace
+}  // namespace worldtune::measure

@@ -1,0 +1,92 @@
+/// \file The Halide translation against the reference interpreter: every operator's naive
+/// pipeline, and random schedules of the search space, must compute the interpreter's values.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "ir/interpreter.h"
+#include "measure/builder.h"
+#include "measure/program_measurer.h"
+#include "measure/runner.h"
+#include "measure_test_util.h"
+#include "search/annotation_rules.h"
+#include "search/sketch_rules.h"
+
+namespace worldtune::measure {
+namespace {
+
+const std::vector<std::string> kSmallWorkloads = {
+    "matmul:M=24,N=40,K=12",
+    "batch_matmul:B=2,M=8,N=12,K=6",
+    "dense:M=8,N=24,K=16,BIAS=1,RELU=1",
+    "conv1d_nlc:N=1,L=17,CI=4,CO=8,K=3,S=2,P=1",
+    "conv2d_nhwc:N=1,H=9,W=9,CI=4,CO=8,K=3,S=1,P=1",
+    "conv2d_bias_relu_nhwc:N=1,H=8,W=8,CI=3,CO=8,K=3,S=2,P=1",
+    "grouped_conv2d_nhwc:N=1,H=8,W=8,CI=8,CO=8,K=3,S=1,P=1,G=4",
+    "dilated_conv2d_nhwc:N=1,H=9,W=9,CI=4,CO=4,K=3,S=1,P=2,D=2",
+    "depthwise_conv2d_nhwc:N=1,H=10,W=10,C=8,K=3,S=2,P=1",
+    "conv2d_transpose_nhwc:N=1,H=4,W=4,CI=4,CO=4,K=4,S=2,P=1",
+    "conv3d_ndhwc:N=1,D=4,H=6,W=6,CI=3,CO=4,K=3,S=1,P=1",
+    "norm:B=2,M=8,N=12",
+    "softmax:B=2,M=3,N=20",
+    "layer_norm:M=4,N=24",
+    "transpose_batch_matmul:B=1,L=8,H=2,D=4",
+};
+
+std::vector<float> read_floats(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> v((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<float> out(v.size() / 4);
+  std::memcpy(out.data(), v.data(), out.size() * 4);
+  return out;
+}
+
+TEST(HalideTranslation, EveryOperatorMatchesTheInterpreter) {
+  testing::ScratchDir dir;
+  MeasureOptions o = testing::fast_options(dir.path());
+  LocalBuilder builder(o, dir.path());
+  LocalRunner runner(o, ensure_runtime("host"));
+  std::vector<BuildInput> inputs;
+  for (const std::string &key : kSmallWorkloads)
+    inputs.push_back({ir::parse_workload(key).dag, {}, true});
+  std::vector<BuildResult> built = builder.build(inputs);
+  for (size_t i = 0; i < kSmallWorkloads.size(); ++i) {
+    SCOPED_TRACE(kSmallWorkloads[i]);
+    ASSERT_EQ(built[i].error, MeasureErrorCode::NoError) << built[i].message;
+    const ir::ComputeDAG &dag = *inputs[i].dag;
+    std::string ref = dir.file("ref" + std::to_string(i));
+    ASSERT_EQ(runner.write_reference(dag, built[i].so_path, ref, 60), "");
+    std::vector<float> got = read_floats(ref);
+    auto bufs = ir::interpret(dag, ir::random_inputs(dag, o.input_seed));
+    std::vector<float> want;
+    for (int out : dag.outputs()) want.insert(want.end(), bufs[out].begin(), bufs[out].end());
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t k = 0; k < want.size(); ++k)
+      ASSERT_NEAR(got[k], want[k], 1e-4 * (1 + std::fabs(want[k]))) << "element " << k;
+  }
+}
+
+TEST(HalideTranslation, RandomSchedulesComputeTheReference) {
+  testing::ScratchDir dir;
+  for (const std::string &key : kSmallWorkloads) {
+    SCOPED_TRACE(key);
+    ir::Workload w = ir::parse_workload(key);
+    search::SketchParams sp;
+    search::AnnotationParams ap;
+    Rng rng(11);
+    auto sketches = search::generate_sketches(schedule::State(w.dag), sp);
+    auto states = search::sample_states(sketches, 6, ap, rng);
+    ASSERT_FALSE(states.empty());
+    ProgramMeasurer m(w, testing::fast_options(dir.path()), sp.hw, 11, nullptr);
+    auto results = m.measure(states);
+    for (size_t i = 0; i < results.size(); ++i) {
+      EXPECT_TRUE(results[i].ok()) << error_code_name(results[i].error) << ": "
+                                   << results[i].error_msg << "\nsteps: " << states[i].key();
+      EXPECT_TRUE(!results[i].ok() || results[i].checked);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace worldtune::measure
