@@ -3,8 +3,8 @@
 # tests or runs with (Debian packages only), then configures and builds the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(build-essential cmake ninja-build pkg-config libhalide14-0-dev nlohmann-json3-dev
-          libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev)
+packages=(build-essential cmake ninja-build libhalide14-0-dev nlohmann-json3-dev
+          libcli11-dev libgtest-dev libgmock-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

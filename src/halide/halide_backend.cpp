@@ -226,8 +226,11 @@ std::string canonical_target_string(const std::string &target) {
   return target_from(target).to_string();
 }
 
-CompileOutcome compile_to_object(const HalideProgram &program, const std::string &object_path,
-                                 const std::string &fn_name, const std::string &target) {
+namespace {
+
+/// Builds and schedules fresh Funcs, then hands the pipeline to `emit`; errors become outcomes.
+template <typename Emit>
+CompileOutcome with_pipeline(const HalideProgram &program, Emit emit) {
   CompileOutcome out;
   Built b;
   if (!guarded(FailedPhase::Instantiate, out, [&] {
@@ -235,29 +238,25 @@ CompileOutcome compile_to_object(const HalideProgram &program, const std::string
         apply_schedule(program, b);
       }))
     return out;
-  guarded(FailedPhase::Compile, out, [&] {
-    Halide::Target t = target_from(target).with_feature(Halide::Target::NoRuntime);
-    Halide::Pipeline pipeline(b.outputs);
-    pipeline.compile_to_object(object_path, b.args, fn_name, t);
-  });
+  guarded(FailedPhase::Compile, out, [&] { emit(Halide::Pipeline(b.outputs), b.args); });
   return out;
+}
+
+}  // namespace
+
+CompileOutcome compile_to_object(const HalideProgram &program, const std::string &object_path,
+                                 const std::string &fn_name, const std::string &target) {
+  return with_pipeline(program, [&](Halide::Pipeline p, const std::vector<Halide::Argument> &args) {
+    p.compile_to_object(object_path, args, fn_name,
+                        target_from(target).with_feature(Halide::Target::NoRuntime));
+  });
 }
 
 CompileOutcome compile_to_lowered_stmt(const HalideProgram &program, const std::string &stmt_path,
                                        const std::string &fn_name, const std::string &target) {
-  CompileOutcome out;
-  Built b;
-  if (!guarded(FailedPhase::Instantiate, out, [&] {
-        define_algorithm(program, b);
-        apply_schedule(program, b);
-      }))
-    return out;
-  guarded(FailedPhase::Compile, out, [&] {
-    Halide::Pipeline pipeline(b.outputs);
-    pipeline.compile_to_lowered_stmt(stmt_path, b.args, Halide::StmtOutputFormat::Text,
-                                     target_from(target));
+  return with_pipeline(program, [&](Halide::Pipeline p, const std::vector<Halide::Argument> &args) {
+    p.compile_to_lowered_stmt(stmt_path, args, Halide::StmtOutputFormat::Text, target_from(target));
   });
-  return out;
 }
 
 void compile_runtime_object(const std::string &object_path, const std::string &target) {

@@ -5,8 +5,11 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -30,10 +33,29 @@ void capture_error(void *, const char *msg) {
   if (g_halide_error.size() < 4000) g_halide_error += msg;
 }
 
+/// Halide's generated code may use aligned vector loads and stores: buffers are aligned as
+/// Halide::Runtime::Buffer aligns them (128 bytes), or vectorized kernels crash.
+template <typename T>
+struct AlignedAllocator {
+  using value_type = T;
+  AlignedAllocator() = default;
+  template <typename U>
+  AlignedAllocator(const AlignedAllocator<U> &) {}  // NOLINT
+  T *allocate(size_t n) {
+    size_t bytes = (n * sizeof(T) + 127) / 128 * 128;
+    void *p = std::aligned_alloc(128, std::max<size_t>(bytes, 128));
+    if (!p) throw std::bad_alloc();
+    return static_cast<T *>(p);
+  }
+  void deallocate(T *p, size_t) { std::free(p); }
+  bool operator==(const AlignedAllocator &) const { return true; }
+};
+using AlignedFloats = std::vector<float, AlignedAllocator<float>>;
+
 /// The loaded candidate with its argument buffers (inside the child process).
 struct LoadedKernel {
   int (*argv_fn)(void **) = nullptr;
-  std::vector<std::vector<float>> data;  // inputs then outputs
+  std::vector<AlignedFloats> data;  // inputs then outputs
   std::vector<std::vector<halide_dimension_t>> dims;
   std::vector<halide_buffer_t> buffers;
   std::vector<void *> args;
@@ -64,8 +86,10 @@ std::string load(const std::string &runtime_so, const std::string &so, int threa
   }
   for (int id : ids) {
     const ir::Op &op = dag.op(id);
-    k->data.push_back(op.is_placeholder ? std::move(inputs[id])
-                                        : std::vector<float>(op.num_elements(), NAN));
+    if (op.is_placeholder)
+      k->data.emplace_back(inputs[id].begin(), inputs[id].end());
+    else
+      k->data.emplace_back(op.num_elements(), NAN);
     std::vector<halide_dimension_t> d;
     int32_t stride = 1;
     for (size_t i = op.axes.size(); i-- > 0;) {
@@ -97,7 +121,7 @@ std::string compare(const LoadedKernel &k, const ir::ComputeDAG &dag, const std:
   if (!in) return "cannot read the reference outputs '" + path + "'";
   size_t first_out = k.data.size() - k.outputs.size();
   for (size_t o = 0; o < k.outputs.size(); ++o) {
-    const std::vector<float> &got = k.data[first_out + o];
+    const AlignedFloats &got = k.data[first_out + o];
     std::vector<float> ref(got.size());
     in.read(reinterpret_cast<char *>(ref.data()), static_cast<std::streamsize>(ref.size() * 4));
     if (!in) return "the reference outputs '" + path + "' are truncated";
@@ -139,11 +163,17 @@ MeasureResult LocalRunner::run_child(const ir::ComputeDAG &dag, const std::strin
     std::string err = load(runtime, so_path, threads, dag, o.input_seed, &k);
     if (!err.empty()) return failure(MeasureErrorCode::CompileDevice, err).dump();
     auto once = [&]() -> bool { return k.argv_fn(k.args.data()) == 0; };
+    auto warm0 = Clock::now();
     if (!once()) return failure(MeasureErrorCode::RuntimeDevice, g_halide_error).dump();
+    double warm_ms = std::chrono::duration<double, std::milli>(Clock::now() - warm0).count();
     json out = {{"error", 0}};
     if (time_it) {
       int number = o.cache_flush ? 1 : std::max(1, o.number);
       double min_ms = o.cache_flush ? 0 : o.min_repeat_ms;
+      // A candidate whose warm-up alone lasts min_repeat_ms needs fewer runs per repeat: slow
+      // candidates then cost seconds, not tens of seconds (and do not hit the run timeout).
+      if (warm_ms > 0)
+        number = std::clamp(static_cast<int>(std::ceil(min_ms / warm_ms)), 1, number);
       std::vector<double> costs;
       for (int r = 0; r < std::max(1, o.repeat); ++r) {
         while (true) {

@@ -93,11 +93,9 @@ struct StageLowering {
         int in = rel.inputs[0];
         bool spatial = is_spatial.at(in);
         std::vector<VarRef> outs;
-        for (int o : rel.outputs) {
-          int idx = st.find_iter(o);
-          std::string base = idx >= 0 ? st.iters[idx].name : refs.at(in).name + "_p";
-          outs.push_back(make_ref(base, spatial));
-          is_spatial[o] = spatial;
+        for (size_t i = 0; i < rel.outputs.size(); ++i) {
+          outs.push_back(make_ref(rel.names[i], spatial));
+          is_spatial[rel.outputs[i]] = spatial;
         }
         VarRef cur = refs.at(in);
         int64_t r = bounds.uid_extent.at(in);
@@ -112,8 +110,7 @@ struct StageLowering {
       } else {
         bool spatial = true;
         for (int in : rel.inputs) spatial = spatial && is_spatial.at(in);
-        int idx = st.find_iter(rel.outputs[0]);
-        std::string base = idx >= 0 ? st.iters[idx].name : "fused";
+        const std::string &base = rel.names[0];
         VarRef cur = refs.at(rel.inputs.back());
         for (size_t i = rel.inputs.size() - 1; i >= 1; --i) {
           VarRef fused = make_ref(i == 1 ? base : base + "_f", spatial);

@@ -108,32 +108,30 @@ State State::replay(std::shared_ptr<const ir::ComputeDAG> initial_dag,
   return s;
 }
 
-std::vector<int> State::consumers(int id) const {
+namespace {
+
+/// Neighbours of a stage in one direction of the DAG, looking through inlined stages.
+std::vector<int> neighbours_through_inlined(const State &state, int id, bool downstream) {
   std::set<int> out;
   std::function<void(int)> walk = [&](int s) {
-    for (int c : dag_->consumers(s)) {
-      if (stages_[c].compute_at == ComputeAtKind::Inlined)
-        walk(c);
+    const auto &next = downstream ? state.dag().consumers(s) : state.dag().producers(s);
+    for (int n : next) {
+      if (state.stage(n).compute_at == ComputeAtKind::Inlined)
+        walk(n);
       else
-        out.insert(c);
+        out.insert(n);
     }
   };
   walk(id);
   return {out.begin(), out.end()};
 }
 
+}  // namespace
+
+std::vector<int> State::consumers(int id) const { return neighbours_through_inlined(*this, id, true); }
+
 std::vector<int> State::producers(int id) const {
-  std::set<int> out;
-  std::function<void(int)> walk = [&](int s) {
-    for (int p : dag_->producers(s)) {
-      if (stages_[p].compute_at == ComputeAtKind::Inlined)
-        walk(p);
-      else
-        out.insert(p);
-    }
-  };
-  walk(id);
-  return {out.begin(), out.end()};
+  return neighbours_through_inlined(*this, id, false);
 }
 
 std::vector<int> State::attached_to(int id, int uid) const {

@@ -49,7 +49,9 @@ struct IterRelation {
   bool is_split = true;
   std::vector<int> inputs;          ///< split: one uid; fuse: the fused uids, outer to inner
   std::vector<int> outputs;         ///< split: outer to inner; fuse: one uid
-  std::vector<int64_t> lengths;     ///< split only: inner lengths outer to inner (0 = undefined)
+  std::vector<int64_t> lengths;     ///< split: inner lengths outer to inner (0 = undefined);
+                                    ///< fuse: extents of the fused iterators
+  std::vector<std::string> names;   ///< names of the outputs when they were made
 };
 
 enum class ComputeAtKind : uint8_t { Root, Inlined, Iter };

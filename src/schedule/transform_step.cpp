@@ -75,6 +75,7 @@ void do_split(State &state, int stage_id, int iter, const std::vector<int64_t> &
       p.extent = inner[i - 1];
     parts.push_back(p);
     rel.outputs.push_back(p.uid);
+    rel.names.push_back(p.name);
   }
   st.iters.erase(st.iters.begin() + iter);
   st.iters.insert(st.iters.begin() + iter, parts.begin(), parts.end());
@@ -148,6 +149,7 @@ void apply_fuse(State &state, const FuseStep &s) {
                : any_reduce              ? IterKind::Reduction
                                          : IterKind::Spatial;
   rel.outputs = {fused.uid};
+  rel.names = {fused.name};
   st.iters.erase(st.iters.begin() + s.iters.front(), st.iters.begin() + s.iters.back() + 1);
   st.iters.insert(st.iters.begin() + s.iters.front(), fused);
   st.relations.push_back(rel);
