@@ -21,6 +21,7 @@ struct MeasureRecord {
   nlohmann::json hardware;       ///< Ansor's 8 hardware parameters
   nlohmann::json steps;          ///< transform steps, Ansor's encoding
   MeasureResult result;
+  nlohmann::json measure;        ///< how it was measured: number, repeat, min_repeat_ms, ...
   uint64_t seed = 0;             ///< search seed that produced the schedule
   std::string tuner_version;
 };

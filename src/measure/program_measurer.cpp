@@ -101,6 +101,12 @@ std::vector<MeasureResult> ProgramMeasurer::measure(const std::vector<schedule::
       rec.hardware = search::to_json(hw_);
       rec.steps = schedule::steps_to_json(states[i].steps());
       rec.result = r;
+      rec.measure = {{"number", options_.number},
+                     {"repeat", options_.repeat},
+                     {"min_repeat_ms", options_.min_repeat_ms},
+                     {"cache_flush", options_.cache_flush},
+                     {"threads", options_.threads > 0 ? options_.threads : hw_.num_cores},
+                     {"input_seed", options_.input_seed}};
       rec.seed = seed_;
       rec.tuner_version = kWorldtuneVersion;
       writer_->append(rec);

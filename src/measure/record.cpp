@@ -30,6 +30,7 @@ json record_to_json(const MeasureRecord &r) {
   j["run_s"] = r.result.run_s;
   j["timestamp"] = r.result.timestamp;
   j["checked"] = r.result.checked;
+  j["measure"] = r.measure.is_null() ? json::object() : r.measure;
   j["seed"] = r.seed;
   j["tuner"] = r.tuner_version;
   return j;
@@ -76,6 +77,7 @@ MeasureRecord record_from_json(const json &j) {
   r.result.run_s = j.value("run_s", 0.0);
   r.result.timestamp = j.value("timestamp", int64_t{0});
   r.result.checked = j.value("checked", false);
+  r.measure = j.value("measure", json::object());
   r.seed = j.value("seed", uint64_t{0});
   r.tuner_version = j.value("tuner", "");
   return r;
