@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "halide/halide_backend.h"
@@ -25,9 +26,11 @@ std::string link_shared(const std::string &obj, const std::string &so) {
   std::string log = so + ".log";
   std::string cmd = "cc -shared -o " + quote(so) + " " + quote(obj) + " > " + quote(log) + " 2>&1";
   int rc = std::system(cmd.c_str());
+  std::ifstream in(log);
+  std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::unlink(log.c_str());
   if (rc == 0) return "";
-  std::string msg = "linking failed (" + cmd + ")";
-  return msg;
+  return "linking failed (" + cmd + "): " + output;
 }
 
 /// The child's answer: "<error code>\n<message>".
