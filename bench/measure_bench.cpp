@@ -58,8 +58,8 @@ int main(int argc, char **argv) {
     search::AnnotationParams ap;
     ap.hw = hw;
     Rng rng(1);
-    auto states = search::sample_states(search::generate_sketches(schedule::State(w.dag), sp), n,
-                                        ap, rng);
+    auto states =
+        search::sample_states(search::generate_sketches(schedule::State(w.dag), sp), n, ap, rng);
     // Replay: steps -> State, as mutation-based search does for every child.
     int reps = 0;
     auto t0 = Clock::now();
@@ -106,10 +106,11 @@ int main(int argc, char **argv) {
     std::string cmd = "rm -rf " + dir;
     if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "cannot remove %s\n", dir.c_str());
   }
-  std::printf("\nreplay/s: step lists replayed into States per second (one core)\n"
-              "lower/s: States lowered to Halide directive programs per second\n"
-              "build1 s: median build time of one candidate, one worker\n"
-              "buildP s: wall time per candidate of the parallel builder (all cores)\n"
-              "run s: median wall time of one isolated run (load, warm-up, timing)\n");
+  std::printf(
+      "\nreplay/s: step lists replayed into States per second (one core)\n"
+      "lower/s: States lowered to Halide directive programs per second\n"
+      "build1 s: median build time of one candidate, one worker\n"
+      "buildP s: wall time per candidate of the parallel builder (all cores)\n"
+      "run s: median wall time of one isolated run (load, warm-up, timing)\n");
   return 0;
 }

@@ -25,7 +25,8 @@ int main(int argc, char **argv) {
     if (!r.result.ok()) continue;
     auto it = best.find(r.workload);
     if (it == best.end()) order.push_back(r.workload);
-    if (it == best.end() || r.result.mean_cost() < it->second.result.mean_cost()) best[r.workload] = r;
+    if (it == best.end() || r.result.mean_cost() < it->second.result.mean_cost())
+      best[r.workload] = r;
   }
   std::printf("%-56s %12s %12s %12s\n", "workload", "recorded", "re-measured", "GFLOP/s");
   for (const std::string &key : order) {

@@ -48,8 +48,8 @@ TEST(Cli, ShowPrintsDagSketchesAndHalide) {
 TEST(Cli, MeasureAppendsOneRecordPerSchedule) {
   testing::ScratchDir dir;
   std::string rec = dir.file("r.jsonl");
-  CliRun r = run("measure --workload matmul:M=32,N=32,K=32 --random 3 --min-repeat-ms 1 --records " +
-              rec);
+  CliRun r =
+      run("measure --workload matmul:M=32,N=32,K=32 --random 3 --min-repeat-ms 1 --records " + rec);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("summary   3/3 succeeded"), std::string::npos) << r.out;
   auto records = read_records(rec);

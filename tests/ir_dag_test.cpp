@@ -99,8 +99,8 @@ TEST(Interpreter, Conv2dTransposeMatchesScatterDefinition) {
           if (oh < 0 || ow < 0 || oh >= OH || ow >= OH) continue;
           for (int ci = 0; ci < CI; ++ci)
             for (int co = 0; co < CO; ++co)
-              ref[(oh * OH + ow) * CO + co] += double(X[(ih * H + iw) * CI + ci]) *
-                                               W[((kh * K + kw) * CI + ci) * CO + co];
+              ref[(oh * OH + ow) * CO + co] +=
+                  double(X[(ih * H + iw) * CI + ci]) * W[((kh * K + kw) * CI + ci) * CO + co];
         }
   ASSERT_EQ(out.size(), ref.size());
   for (size_t i = 0; i < ref.size(); ++i) EXPECT_NEAR(out[i], ref[i], 1e-4);

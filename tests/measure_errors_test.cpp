@@ -76,7 +76,8 @@ TEST_F(RunnerErrors, HangIsARunTimeout) {
 }
 
 TEST_F(RunnerErrors, HalideErrorKeepsItsMessage) {
-  MeasureResult r = run("herr", "  halide_error(0, \"out of bounds: custom failure\\n\"); return -1;");
+  MeasureResult r =
+      run("herr", "  halide_error(0, \"out of bounds: custom failure\\n\"); return -1;");
   EXPECT_EQ(r.error, MeasureErrorCode::RuntimeDevice);
   EXPECT_NE(r.error_msg.find("custom failure"), std::string::npos) << r.error_msg;
 }
@@ -96,12 +97,13 @@ TEST_F(RunnerErrors, MissingEntryPointIsAModuleError) {
 }
 
 TEST_F(RunnerErrors, CorrectHandKernelPasses) {
-  MeasureResult r = run("right",
-                        "  const float *a = (const float *)((struct halide_buffer_t *)args[0])->host;\n"
-                        "  const float *b = (const float *)((struct halide_buffer_t *)args[1])->host;\n"
-                        "  for (int i = 0; i < 4; ++i) for (int j = 0; j < 4; ++j) {\n"
-                        "    float s = 0; for (int k = 0; k < 4; ++k) s += a[i*4+k] * b[k*4+j];\n"
-                        "    o[i*4+j] = s; }\n  return 0;");
+  MeasureResult r =
+      run("right",
+          "  const float *a = (const float *)((struct halide_buffer_t *)args[0])->host;\n"
+          "  const float *b = (const float *)((struct halide_buffer_t *)args[1])->host;\n"
+          "  for (int i = 0; i < 4; ++i) for (int j = 0; j < 4; ++j) {\n"
+          "    float s = 0; for (int k = 0; k < 4; ++k) s += a[i*4+k] * b[k*4+j];\n"
+          "    o[i*4+j] = s; }\n  return 0;");
   EXPECT_TRUE(r.ok()) << r.error_msg;
   EXPECT_TRUE(r.checked);
   EXPECT_GT(r.costs[0], 0);
@@ -126,7 +128,8 @@ TEST(BuilderErrors, CodesForInstantiationCompileAndTimeout) {
   // A step list that does not replay.
   std::vector<schedule::Step> invalid = {schedule::SplitStep{conv, 42, 0, {2}, true}};
   LocalBuilder builder(o, dir.path());
-  auto r = builder.build({{dag, par.steps(), false}, {dag, bad_loc.steps(), false}, {dag, invalid, false}});
+  auto r = builder.build(
+      {{dag, par.steps(), false}, {dag, bad_loc.steps(), false}, {dag, invalid, false}});
   EXPECT_EQ(r[0].error, MeasureErrorCode::Instantiation) << r[0].message;
   EXPECT_EQ(r[1].error, MeasureErrorCode::CompileHost) << r[1].message;
   EXPECT_EQ(r[2].error, MeasureErrorCode::Instantiation) << r[2].message;

@@ -51,7 +51,8 @@ TEST(Annotation, DeterministicForASeed) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].key(), b[i].key());
   bool differs = false;
-  for (size_t i = 0; i < std::min(a.size(), c.size()); ++i) differs = differs || a[i].key() != c[i].key();
+  for (size_t i = 0; i < std::min(a.size(), c.size()); ++i)
+    differs = differs || a[i].key() != c[i].key();
   EXPECT_TRUE(differs);
 }
 

@@ -65,7 +65,8 @@ TEST(SketchGeneration, ZeroRankReduceHasThree) {
 
 TEST(SketchGeneration, MultiLevelTilingStructure) {
   auto sk = sketches_of(testing::dag_of("matmul:M=512,N=512,K=512"));
-  // The plain MLT sketch: C's loops are S0 S1 R0 S2 R1 S3 = i.0 j.0 i.1 j.1 k.0 i.2 j.2 k.1 i.3 j.3.
+  // The plain MLT sketch: C's loops are S0 S1 R0 S2 R1 S3 = i.0 j.0 i.1 j.1 k.0 i.2 j.2 k.1 i.3
+  // j.3.
   const State *plain = nullptr;
   for (const State &s : sk)
     if (s.num_stages() == 3) plain = &s;

@@ -14,9 +14,8 @@ inline std::shared_ptr<const ir::ComputeDAG> dag_of(const std::string &key) {
 
 /// TVM's conv2d_nchw_bn_relu test workload (N, H, W, CI, CO, K, S, P), NCHW.
 inline std::shared_ptr<const ir::ComputeDAG> conv2d_nchw_bn_relu(int64_t N, int64_t H, int64_t W,
-                                                                   int64_t CI, int64_t CO,
-                                                                   int64_t K, int64_t S,
-                                                                   int64_t P) {
+                                                                 int64_t CI, int64_t CO, int64_t K,
+                                                                 int64_t S, int64_t P) {
   using namespace ir;
   DagBuilder b;
   Tensor data = b.placeholder("data", {N, CI, H, W});
@@ -32,15 +31,12 @@ inline std::shared_ptr<const ir::ComputeDAG> conv2d_nchw_bn_relu(int64_t N, int6
                            return padded(s[0], r[0], s[2] * Expr(S) + r[1], s[3] * Expr(S) + r[2]) *
                                   kernel(s[1], r[0], r[1], r[2]);
                          });
-  Tensor add = b.compute("bias_add", out, [&](const Vars &s) {
-    return conv(s) + bias(s[1], Expr(0), Expr(0));
-  });
-  Tensor mul = b.compute("bn_mul", out, [&](const Vars &s) {
-    return add(s) * scale(s[1], Expr(0), Expr(0));
-  });
-  Tensor badd = b.compute("bn_add", out, [&](const Vars &s) {
-    return mul(s) + offset(s[1], Expr(0), Expr(0));
-  });
+  Tensor add = b.compute("bias_add", out,
+                         [&](const Vars &s) { return conv(s) + bias(s[1], Expr(0), Expr(0)); });
+  Tensor mul = b.compute("bn_mul", out,
+                         [&](const Vars &s) { return add(s) * scale(s[1], Expr(0), Expr(0)); });
+  Tensor badd = b.compute("bn_add", out,
+                          [&](const Vars &s) { return mul(s) + offset(s[1], Expr(0), Expr(0)); });
   b.compute("relu", out, [&](const Vars &s) { return max(badd(s), Expr(0.0)); });
   return std::make_shared<const ComputeDAG>(b.build());
 }

@@ -45,21 +45,21 @@ class ErrorBuilder {
 
 }  // namespace worldtune
 
-#define WT_ASSERT(cond, msg)                                                      \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::ostringstream wt_assert_os_;                                           \
-      wt_assert_os_ << msg;                                                       \
-      ::worldtune::assert_fail(#cond, __FILE__, __LINE__, wt_assert_os_.str());   \
-    }                                                                             \
+#define WT_ASSERT(cond, msg)                                                    \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
+      std::ostringstream wt_assert_os_;                                         \
+      wt_assert_os_ << msg;                                                     \
+      ::worldtune::assert_fail(#cond, __FILE__, __LINE__, wt_assert_os_.str()); \
+    }                                                                           \
   } while (0)
 
 /// Throws a UserError of the given kind unless cond holds.
-#define WT_USER_CHECK(cond, kind, msg)                                            \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::ostringstream wt_check_os_;                                            \
-      wt_check_os_ << msg;                                                        \
+#define WT_USER_CHECK(cond, kind, msg)                                                \
+  do {                                                                                \
+    if (!(cond)) {                                                                    \
+      std::ostringstream wt_check_os_;                                                \
+      wt_check_os_ << msg;                                                            \
       throw ::worldtune::UserError(::worldtune::ErrorKind::kind, wt_check_os_.str()); \
-    }                                                                             \
+    }                                                                                 \
   } while (0)

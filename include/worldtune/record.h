@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "worldtune/measure_result.h"
 
@@ -16,13 +15,13 @@ namespace worldtune {
 inline constexpr const char *kRecordVersion = "worldtune-record-1";
 
 struct MeasureRecord {
-  std::string workload;          ///< canonical workload key
-  std::string target;            ///< Halide target string
-  nlohmann::json hardware;       ///< Ansor's 8 hardware parameters
-  nlohmann::json steps;          ///< transform steps, Ansor's encoding
+  std::string workload;     ///< canonical workload key
+  std::string target;       ///< Halide target string
+  nlohmann::json hardware;  ///< Ansor's 8 hardware parameters
+  nlohmann::json steps;     ///< transform steps, Ansor's encoding
   MeasureResult result;
-  nlohmann::json measure;        ///< how it was measured: number, repeat, min_repeat_ms, ...
-  uint64_t seed = 0;             ///< search seed that produced the schedule
+  nlohmann::json measure;  ///< how it was measured: number, repeat, min_repeat_ms, ...
+  uint64_t seed = 0;       ///< search seed that produced the schedule
   std::string tuner_version;
 };
 

@@ -32,8 +32,8 @@ int run_workloads() {
 int run_show(const ShowOptions &o) {
   ir::Workload w = ir::parse_workload(o.workload);
   schedule::State init(w.dag);
-  std::printf("Workload: %s\nFLOPs: %.0f\n\nComputeDAG:\n%s\n", w.key.c_str(),
-              w.dag->flop_count(), w.dag->to_string().c_str());
+  std::printf("Workload: %s\nFLOPs: %.0f\n\nComputeDAG:\n%s\n", w.key.c_str(), w.dag->flop_count(),
+              w.dag->to_string().c_str());
   search::SketchParams sp;
   sp.hw = search::host_hardware_params();
   std::vector<schedule::State> sketches = search::generate_sketches(init, sp);

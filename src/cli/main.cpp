@@ -5,7 +5,6 @@
 /// Halide build in worker processes (src/halide, src/measure/builder) -> isolated timed run and
 /// reference check (src/measure/runner) -> one JSON record line (src/measure/record).
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -16,7 +15,8 @@ namespace {
 
 void add_measure_flags(CLI::App *cmd, worldtune::measure::MeasureOptions &m, std::string &check) {
   cmd->add_option("--target", m.target, "Halide target string (default: host)");
-  cmd->add_option("--build-timeout", m.build_timeout_s, "seconds per build")->check(CLI::PositiveNumber);
+  cmd->add_option("--build-timeout", m.build_timeout_s, "seconds per build")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--run-timeout", m.run_timeout_s, "seconds per run")->check(CLI::PositiveNumber);
   cmd->add_option("--parallel-builds", m.build_parallel, "parallel build processes (0: cores)")
       ->check(CLI::NonNegativeNumber);
@@ -50,7 +50,8 @@ int main(int argc, char **argv) {
   app.add_subcommand("workloads", "list the operator library and its parameters");
 
   worldtune::cli::ShowOptions show;
-  auto *show_cmd = app.add_subcommand("show", "print a workload's DAG, sketches and one random schedule");
+  auto *show_cmd =
+      app.add_subcommand("show", "print a workload's DAG, sketches and one random schedule");
   show_cmd->add_option("--workload", show.workload, "workload key")->required();
   show_cmd->add_option("--seed", show.seed, "seed of the random schedule");
 
@@ -58,10 +59,12 @@ int main(int argc, char **argv) {
   std::string check = "best";
   auto *meas_cmd = app.add_subcommand("measure", "measure random schedules and append records");
   meas_cmd->add_option("--workload", meas.workload, "workload key")->required();
-  meas_cmd->add_option("--random", meas.random, "number of random schedules")->check(CLI::PositiveNumber);
+  meas_cmd->add_option("--random", meas.random, "number of random schedules")
+      ->check(CLI::PositiveNumber);
   meas_cmd->add_option("--records", meas.records, "JSON-lines records file to append to");
   meas_cmd->add_option("--seed", meas.seed, "search seed");
-  meas_cmd->add_option("--batch", meas.batch, "candidates built together")->check(CLI::PositiveNumber);
+  meas_cmd->add_option("--batch", meas.batch, "candidates built together")
+      ->check(CLI::PositiveNumber);
   add_measure_flags(meas_cmd, meas.measure, check);
 
   try {

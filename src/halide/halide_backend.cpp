@@ -36,7 +36,8 @@ class Translator {
     using ir::ExprKind;
     auto a = [&](int i, bool g) { return (*this)(e->args[i], g); };
     switch (e.kind()) {
-      case ExprKind::IntImm: return Halide::Expr(static_cast<int>(e->int_value));
+      case ExprKind::IntImm:
+        return Halide::Expr(static_cast<int>(e->int_value));
       case ExprKind::FloatImm:
         if (std::isinf(e->float_value))
           return e->float_value > 0 ? Halide::Float(32).max() : Halide::Float(32).min();
@@ -46,23 +47,39 @@ class Translator {
         if (e->id < ns) return b_.vars[op_][e->id];
         return b_.rdoms[op_][e->id - ns];
       }
-      case ExprKind::Load: return load(e, guarded);
-      case ExprKind::Add: return a(0, guarded) + a(1, guarded);
-      case ExprKind::Sub: return a(0, guarded) - a(1, guarded);
-      case ExprKind::Mul: return a(0, guarded) * a(1, guarded);
+      case ExprKind::Load:
+        return load(e, guarded);
+      case ExprKind::Add:
+        return a(0, guarded) + a(1, guarded);
+      case ExprKind::Sub:
+        return a(0, guarded) - a(1, guarded);
+      case ExprKind::Mul:
+        return a(0, guarded) * a(1, guarded);
       case ExprKind::Div:
-      case ExprKind::FloorDiv: return a(0, guarded) / a(1, guarded);
-      case ExprKind::Mod: return a(0, guarded) % a(1, guarded);
-      case ExprKind::Min: return Halide::min(a(0, guarded), a(1, guarded));
-      case ExprKind::Max: return Halide::max(a(0, guarded), a(1, guarded));
-      case ExprKind::LT: return a(0, guarded) < a(1, guarded);
-      case ExprKind::LE: return a(0, guarded) <= a(1, guarded);
-      case ExprKind::EQ: return a(0, guarded) == a(1, guarded);
-      case ExprKind::And: return a(0, guarded) && a(1, guarded);
-      case ExprKind::Select: return Halide::select(a(0, guarded), a(1, true), a(2, true));
-      case ExprKind::Exp: return Halide::exp(a(0, guarded));
-      case ExprKind::Sqrt: return Halide::sqrt(a(0, guarded));
-      case ExprKind::Tanh: return Halide::tanh(a(0, guarded));
+      case ExprKind::FloorDiv:
+        return a(0, guarded) / a(1, guarded);
+      case ExprKind::Mod:
+        return a(0, guarded) % a(1, guarded);
+      case ExprKind::Min:
+        return Halide::min(a(0, guarded), a(1, guarded));
+      case ExprKind::Max:
+        return Halide::max(a(0, guarded), a(1, guarded));
+      case ExprKind::LT:
+        return a(0, guarded) < a(1, guarded);
+      case ExprKind::LE:
+        return a(0, guarded) <= a(1, guarded);
+      case ExprKind::EQ:
+        return a(0, guarded) == a(1, guarded);
+      case ExprKind::And:
+        return a(0, guarded) && a(1, guarded);
+      case ExprKind::Select:
+        return Halide::select(a(0, guarded), a(1, true), a(2, true));
+      case ExprKind::Exp:
+        return Halide::exp(a(0, guarded));
+      case ExprKind::Sqrt:
+        return Halide::sqrt(a(0, guarded));
+      case ExprKind::Tanh:
+        return Halide::tanh(a(0, guarded));
     }
     WT_ASSERT(false, "unhandled expression kind");
     return Halide::Expr();
@@ -124,7 +141,9 @@ void define_algorithm(const HalideProgram &p, Built &b) {
     Halide::Func &f = b.funcs[id];
     Halide::Expr body = tr(op.body, false);
     switch (op.reduce) {
-      case ir::ReduceKind::None: f(args) = body; break;
+      case ir::ReduceKind::None:
+        f(args) = body;
+        break;
       case ir::ReduceKind::Sum:
         f(args) = 0.0f;
         f(eargs) = f(eargs) + body;
@@ -157,7 +176,8 @@ void apply_schedule(const HalideProgram &p, Built &b) {
     if (hf.is_input) continue;
     Halide::Func &f = b.funcs[hf.op_id];
     for (const Directive &d : hf.directives) {
-      Halide::Stage st = d.definition >= 0 ? Halide::Stage(f.update(d.definition)) : Halide::Stage(f);
+      Halide::Stage st =
+          d.definition >= 0 ? Halide::Stage(f.update(d.definition)) : Halide::Stage(f);
       auto r = [&](size_t i) { return resolve(b, hf.op_id, d.vars[i]); };
       switch (d.kind) {
         case DirectiveKind::Split: {
@@ -167,16 +187,24 @@ void apply_schedule(const HalideProgram &p, Built &b) {
           st.split(r(0), r(1), r(2), static_cast<int>(d.factor), tail);
           break;
         }
-        case DirectiveKind::Fuse: st.fuse(r(0), r(1), r(2)); break;
+        case DirectiveKind::Fuse:
+          st.fuse(r(0), r(1), r(2));
+          break;
         case DirectiveKind::Reorder: {
           std::vector<Halide::VarOrRVar> order;
           for (size_t i = 0; i < d.vars.size(); ++i) order.push_back(r(i));
           st.reorder(order);
           break;
         }
-        case DirectiveKind::Parallel: st.parallel(r(0)); break;
-        case DirectiveKind::Vectorize: st.vectorize(r(0)); break;
-        case DirectiveKind::Unroll: st.unroll(r(0)); break;
+        case DirectiveKind::Parallel:
+          st.parallel(r(0));
+          break;
+        case DirectiveKind::Vectorize:
+          st.vectorize(r(0));
+          break;
+        case DirectiveKind::Unroll:
+          st.unroll(r(0));
+          break;
         case DirectiveKind::ComputeAt: {
           Halide::VarOrRVar v = resolve(b, d.target_func, d.vars[0]);
           if (v.is_rvar)
@@ -185,8 +213,12 @@ void apply_schedule(const HalideProgram &p, Built &b) {
             f.compute_at(b.funcs[d.target_func], v.var);
           break;
         }
-        case DirectiveKind::ComputeRoot: f.compute_root(); break;
-        case DirectiveKind::ComputeInline: f.compute_inline(); break;
+        case DirectiveKind::ComputeRoot:
+          f.compute_root();
+          break;
+        case DirectiveKind::ComputeInline:
+          f.compute_inline();
+          break;
       }
     }
   }

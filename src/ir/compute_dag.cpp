@@ -13,19 +13,26 @@ namespace worldtune::ir {
 
 const char *reduce_kind_name(ReduceKind kind) {
   switch (kind) {
-    case ReduceKind::None: return "none";
-    case ReduceKind::Sum: return "sum";
-    case ReduceKind::Max: return "max";
-    case ReduceKind::Min: return "min";
+    case ReduceKind::None:
+      return "none";
+    case ReduceKind::Sum:
+      return "sum";
+    case ReduceKind::Max:
+      return "max";
+    case ReduceKind::Min:
+      return "min";
   }
   return "?";
 }
 
 double reduce_identity(ReduceKind kind) {
   switch (kind) {
-    case ReduceKind::Max: return -std::numeric_limits<double>::infinity();
-    case ReduceKind::Min: return std::numeric_limits<double>::infinity();
-    default: return 0.0;
+    case ReduceKind::Max:
+      return -std::numeric_limits<double>::infinity();
+    case ReduceKind::Min:
+      return std::numeric_limits<double>::infinity();
+    default:
+      return 0.0;
   }
 }
 
@@ -129,8 +136,8 @@ OpAccessInfo analyze(const Op &op, const std::vector<int> &producers, bool is_ou
       }
     }
   });
-  info.is_strictly_inlineable = op.reduce_axes.empty() && info.is_simple_access && !has_exp &&
-                                !has_branch && in_order;
+  info.is_strictly_inlineable =
+      op.reduce_axes.empty() && info.is_simple_access && !has_exp && !has_branch && in_order;
   int n_missing = 0;
   for (int p : producers) {
     std::set<int> vars;
@@ -172,8 +179,8 @@ ComputeDAG::ComputeDAG(std::vector<Op> ops) : ops_(std::move(ops)) {
     double reduce_len = 1;
     for (const Axis &a : op.reduce_axes) reduce_len *= static_cast<double>(a.extent);
     double combine = op.reduce == ReduceKind::None ? 0 : 1;
-    flops_ += static_cast<double>(op.num_elements()) * reduce_len *
-              (count_float_ops(op.body) + combine);
+    flops_ +=
+        static_cast<double>(op.num_elements()) * reduce_len * (count_float_ops(op.body) + combine);
   }
   for (int i = 0; i < n; ++i)
     access_.push_back(analyze(ops_[i], producers_[i], consumers_[i].empty()));
@@ -263,8 +270,8 @@ std::string ComputeDAG::to_string() const {
 }
 
 Expr Tensor::operator()(std::vector<Expr> indices) const {
-  WT_ASSERT(indices.size() == shape.size(), "tensor of rank " << shape.size() << " indexed with "
-                                                              << indices.size() << " indices");
+  WT_ASSERT(indices.size() == shape.size(),
+            "tensor of rank " << shape.size() << " indexed with " << indices.size() << " indices");
   return Expr::load(id, std::move(indices));
 }
 
@@ -272,8 +279,7 @@ Tensor DagBuilder::placeholder(const std::string &name, std::vector<int64_t> sha
   Op op;
   op.name = name;
   op.is_placeholder = true;
-  for (size_t i = 0; i < shape.size(); ++i)
-    op.axes.push_back({"ax" + std::to_string(i), shape[i]});
+  for (size_t i = 0; i < shape.size(); ++i) op.axes.push_back({"ax" + std::to_string(i), shape[i]});
   ops_.push_back(op);
   return Tensor{static_cast<int>(ops_.size()) - 1, shape};
 }

@@ -188,23 +188,37 @@ Expr simplify(const Expr &e) {
 int64_t eval_int(const Expr &e, const std::vector<int64_t> &vars) {
   auto ev = [&](int i) { return eval_int(e->args[i], vars); };
   switch (e.kind()) {
-    case ExprKind::IntImm: return e->int_value;
+    case ExprKind::IntImm:
+      return e->int_value;
     case ExprKind::Var:
       WT_ASSERT(e->id >= 0 && e->id < static_cast<int>(vars.size()), "unbound var " << e->id);
       return vars[e->id];
-    case ExprKind::Add: return ev(0) + ev(1);
-    case ExprKind::Sub: return ev(0) - ev(1);
-    case ExprKind::Mul: return ev(0) * ev(1);
-    case ExprKind::FloorDiv: return floor_div(ev(0), ev(1));
-    case ExprKind::Mod: return floor_mod(ev(0), ev(1));
-    case ExprKind::Min: return std::min(ev(0), ev(1));
-    case ExprKind::Max: return std::max(ev(0), ev(1));
-    case ExprKind::LT: return ev(0) < ev(1);
-    case ExprKind::LE: return ev(0) <= ev(1);
-    case ExprKind::EQ: return ev(0) == ev(1);
-    case ExprKind::And: return ev(0) && ev(1);
-    case ExprKind::Select: return ev(0) ? ev(1) : ev(2);
-    default: WT_ASSERT(false, "not an integer expression");
+    case ExprKind::Add:
+      return ev(0) + ev(1);
+    case ExprKind::Sub:
+      return ev(0) - ev(1);
+    case ExprKind::Mul:
+      return ev(0) * ev(1);
+    case ExprKind::FloorDiv:
+      return floor_div(ev(0), ev(1));
+    case ExprKind::Mod:
+      return floor_mod(ev(0), ev(1));
+    case ExprKind::Min:
+      return std::min(ev(0), ev(1));
+    case ExprKind::Max:
+      return std::max(ev(0), ev(1));
+    case ExprKind::LT:
+      return ev(0) < ev(1);
+    case ExprKind::LE:
+      return ev(0) <= ev(1);
+    case ExprKind::EQ:
+      return ev(0) == ev(1);
+    case ExprKind::And:
+      return ev(0) && ev(1);
+    case ExprKind::Select:
+      return ev(0) ? ev(1) : ev(2);
+    default:
+      WT_ASSERT(false, "not an integer expression");
   }
   return 0;
 }
@@ -213,29 +227,47 @@ namespace {
 
 const char *binary_symbol(ExprKind k) {
   switch (k) {
-    case ExprKind::Add: return " + ";
-    case ExprKind::Sub: return " - ";
-    case ExprKind::Mul: return "*";
-    case ExprKind::Div: return "/";
-    case ExprKind::LT: return " < ";
-    case ExprKind::LE: return " <= ";
-    case ExprKind::EQ: return " == ";
-    case ExprKind::And: return " && ";
-    default: return nullptr;
+    case ExprKind::Add:
+      return " + ";
+    case ExprKind::Sub:
+      return " - ";
+    case ExprKind::Mul:
+      return "*";
+    case ExprKind::Div:
+      return "/";
+    case ExprKind::LT:
+      return " < ";
+    case ExprKind::LE:
+      return " <= ";
+    case ExprKind::EQ:
+      return " == ";
+    case ExprKind::And:
+      return " && ";
+    default:
+      return nullptr;
   }
 }
 
 const char *call_name(ExprKind k) {
   switch (k) {
-    case ExprKind::FloorDiv: return "floordiv";
-    case ExprKind::Mod: return "floormod";
-    case ExprKind::Min: return "min";
-    case ExprKind::Max: return "max";
-    case ExprKind::Select: return "select";
-    case ExprKind::Exp: return "exp";
-    case ExprKind::Sqrt: return "sqrt";
-    case ExprKind::Tanh: return "tanh";
-    default: return nullptr;
+    case ExprKind::FloorDiv:
+      return "floordiv";
+    case ExprKind::Mod:
+      return "floormod";
+    case ExprKind::Min:
+      return "min";
+    case ExprKind::Max:
+      return "max";
+    case ExprKind::Select:
+      return "select";
+    case ExprKind::Exp:
+      return "exp";
+    case ExprKind::Sqrt:
+      return "sqrt";
+    case ExprKind::Tanh:
+      return "tanh";
+    default:
+      return nullptr;
   }
 }
 
@@ -246,7 +278,9 @@ std::string to_string(const Expr &e, const std::vector<std::string> &var_names,
   auto sub = [&](const Expr &x) { return to_string(x, var_names, tensor_names); };
   std::ostringstream os;
   switch (e.kind()) {
-    case ExprKind::IntImm: os << e->int_value; break;
+    case ExprKind::IntImm:
+      os << e->int_value;
+      break;
     case ExprKind::FloatImm: {
       std::ostringstream f;
       f.precision(9);

@@ -14,7 +14,8 @@ double eval_value(const Expr &e, const std::vector<int64_t> &vars, const Compute
                   const std::vector<std::vector<float>> &bufs) {
   auto ev = [&](int i) { return eval_value(e->args[i], vars, dag, bufs); };
   switch (e.kind()) {
-    case ExprKind::FloatImm: return e->float_value;
+    case ExprKind::FloatImm:
+      return e->float_value;
     case ExprKind::IntImm:
     case ExprKind::Var:
       return static_cast<double>(eval_int(e, vars));
@@ -23,25 +24,35 @@ double eval_value(const Expr &e, const std::vector<int64_t> &vars, const Compute
       int64_t flat = 0;
       for (size_t d = 0; d < e->args.size(); ++d) {
         int64_t i = eval_int(e->args[d], vars);
-        WT_ASSERT(i >= 0 && i < op.axes[d].extent, "reference read out of bounds: " << op.name
-                                                       << " dim " << d << " at " << i);
+        WT_ASSERT(i >= 0 && i < op.axes[d].extent,
+                  "reference read out of bounds: " << op.name << " dim " << d << " at " << i);
         flat = flat * op.axes[d].extent + i;
       }
       return bufs[e->id][flat];
     }
-    case ExprKind::Add: return ev(0) + ev(1);
-    case ExprKind::Sub: return ev(0) - ev(1);
-    case ExprKind::Mul: return ev(0) * ev(1);
-    case ExprKind::Div: return ev(0) / ev(1);
-    case ExprKind::Min: return std::min(ev(0), ev(1));
-    case ExprKind::Max: return std::max(ev(0), ev(1));
+    case ExprKind::Add:
+      return ev(0) + ev(1);
+    case ExprKind::Sub:
+      return ev(0) - ev(1);
+    case ExprKind::Mul:
+      return ev(0) * ev(1);
+    case ExprKind::Div:
+      return ev(0) / ev(1);
+    case ExprKind::Min:
+      return std::min(ev(0), ev(1));
+    case ExprKind::Max:
+      return std::max(ev(0), ev(1));
     case ExprKind::Select:
       // Lazy: the untaken branch may index out of bounds (padding).
       return eval_int(e->args[0], vars) ? ev(1) : ev(2);
-    case ExprKind::Exp: return std::exp(ev(0));
-    case ExprKind::Sqrt: return std::sqrt(ev(0));
-    case ExprKind::Tanh: return std::tanh(ev(0));
-    default: return static_cast<double>(eval_int(e, vars));
+    case ExprKind::Exp:
+      return std::exp(ev(0));
+    case ExprKind::Sqrt:
+      return std::sqrt(ev(0));
+    case ExprKind::Tanh:
+      return std::tanh(ev(0));
+    default:
+      return static_cast<double>(eval_int(e, vars));
   }
 }
 
@@ -81,10 +92,18 @@ std::vector<std::vector<float>> interpret(const ComputeDAG &dag,
       do {
         double v = eval_value(op.body, idx, dag, bufs);
         switch (op.reduce) {
-          case ReduceKind::None: acc = v; break;
-          case ReduceKind::Sum: acc += v; break;
-          case ReduceKind::Max: acc = std::max(acc, v); break;
-          case ReduceKind::Min: acc = std::min(acc, v); break;
+          case ReduceKind::None:
+            acc = v;
+            break;
+          case ReduceKind::Sum:
+            acc += v;
+            break;
+          case ReduceKind::Max:
+            acc = std::max(acc, v);
+            break;
+          case ReduceKind::Min:
+            acc = std::min(acc, v);
+            break;
         }
       } while (next_index(idx, extents, ns, idx.size()));
       out[flat++] = static_cast<float>(acc);

@@ -53,11 +53,9 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
   const OpDefinition *def = find(name);
   if (def == nullptr) {
     (ErrorBuilder(ErrorKind::BadWorkload)
-        << "unknown operator '" << name << "' in workload key '" << raw_key
-        << "'; known operators: " << join_mapped(ops_, ", ", [](const OpDefinition &d) {
-             return d.name;
-           })
-        << " (see `worldtune workloads`)")
+     << "unknown operator '" << name << "' in workload key '" << raw_key << "'; known operators: "
+     << join_mapped(ops_, ", ", [](const OpDefinition &d) { return d.name; })
+     << " (see `worldtune workloads`)")
         .raise();
   }
   ParamMap params;
@@ -75,17 +73,17 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
       for (const ParamSpec &p : def->params)
         if (p.name == fname) spec = &p;
       WT_USER_CHECK(spec != nullptr, BadWorkload,
-                    "unknown field '" << fname << "' for operator " << name << " (fields: "
-                                      << join_mapped(def->params, ",",
-                                                     [](const ParamSpec &p) { return p.name; })
-                                      << ")");
+                    "unknown field '"
+                        << fname << "' for operator " << name << " (fields: "
+                        << join_mapped(def->params, ",", [](const ParamSpec &p) { return p.name; })
+                        << ")");
       WT_USER_CHECK(!given[fname], BadWorkload, "field '" << fname << "' given twice");
       given[fname] = true;
       bool numeric = !fval.empty() && fval.size() < 12;
       for (char c : fval) numeric = numeric && std::isdigit(static_cast<unsigned char>(c));
-      WT_USER_CHECK(numeric, BadWorkload,
-                    "field '" << fname << "' of " << name << " must be an integer, got '"
-                              << fval << "'");
+      WT_USER_CHECK(
+          numeric, BadWorkload,
+          "field '" << fname << "' of " << name << " must be an integer, got '" << fval << "'");
       int64_t v = std::stoll(fval);
       WT_USER_CHECK(v >= spec->min_value, BadWorkload,
                     "field '" << fname << "' of " << name << " must be >= " << spec->min_value

@@ -51,7 +51,8 @@ std::string build_one(const BuildInput &in, const std::string &target, const std
     return encode(MeasureErrorCode::Instantiation, e.what());
   }
   std::string obj = base + ".o", so = base + ".so";
-  halide_backend::CompileOutcome o = halide_backend::compile_to_object(program, obj, kKernelName, target);
+  halide_backend::CompileOutcome o =
+      halide_backend::compile_to_object(program, obj, kKernelName, target);
   if (o.failed == halide_backend::FailedPhase::Instantiate)
     return encode(MeasureErrorCode::Instantiation, o.message);
   if (o.failed == halide_backend::FailedPhase::Compile)
@@ -78,13 +79,15 @@ std::vector<BuildResult> LocalBuilder::build(const std::vector<BuildInput> &inpu
   std::vector<ChildJob> jobs;
   std::vector<std::string> bases;
   for (const BuildInput &in : inputs) {
-    std::string base = dir_ + "/cand_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
+    std::string base =
+        dir_ + "/cand_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
     bases.push_back(base);
     std::string target = options_.target;
     jobs.push_back([in, target, base] { return build_one(in, target, base); });
   }
-  int parallel = options_.build_parallel > 0 ? options_.build_parallel
-                                             : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  int parallel = options_.build_parallel > 0
+                     ? options_.build_parallel
+                     : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
   std::vector<ChildResult> children = run_isolated(jobs, parallel, options_.build_timeout_s);
   std::vector<BuildResult> out;
   for (size_t i = 0; i < children.size(); ++i) {
@@ -113,25 +116,23 @@ std::string ensure_runtime(const std::string &target) {
   std::string canonical = halide_backend::canonical_target_string(target);
   std::string dir = cache_dir();
   std::filesystem::create_directories(dir);
-  std::string so = dir + "/halide14_runtime_" +
-                   std::to_string(std::hash<std::string>{}(canonical)) + ".so";
+  std::string so =
+      dir + "/halide14_runtime_" + std::to_string(std::hash<std::string>{}(canonical)) + ".so";
   if (std::filesystem::exists(so)) return so;
   std::string tmp = so + ".tmp" + std::to_string(::getpid());
-  auto results = run_isolated(
-      {[&] {
-        halide_backend::compile_runtime_object(tmp + ".o", canonical);
-        std::string err = link_shared(tmp + ".o", tmp);
-        ::unlink((tmp + ".o").c_str());
-        return err;
-      }},
-      1, 300);
+  auto results = run_isolated({[&] {
+                                halide_backend::compile_runtime_object(tmp + ".o", canonical);
+                                std::string err = link_shared(tmp + ".o", tmp);
+                                ::unlink((tmp + ".o").c_str());
+                                return err;
+                              }},
+                              1, 300);
   const ChildResult &c = results[0];
   WT_USER_CHECK(!c.timed_out && c.signal == 0 && c.exit_code == 0 && c.output.empty() &&
                     std::filesystem::exists(tmp),
                 BadTarget,
-                "cannot build the Halide runtime for target '" << canonical << "': "
-                                                               << describe_exit(c) << " "
-                                                               << c.output);
+                "cannot build the Halide runtime for target '"
+                    << canonical << "': " << describe_exit(c) << " " << c.output);
   std::filesystem::rename(tmp, so);
   return so;
 }

@@ -9,18 +9,18 @@ namespace worldtune::measure {
 enum class CheckPolicy { None, NewBest, All };
 
 struct MeasureOptions {
-  std::string target = "host";   ///< Halide target string
-  std::string work_dir;          ///< build artifacts and reference outputs (default: a temp dir)
-  double build_timeout_s = 15;   ///< per candidate
-  int build_parallel = 0;        ///< parallel build processes (0: number of cores)
-  double run_timeout_s = 10;     ///< per candidate run (warm-up, timing and check)
-  int number = 3;                ///< runs per repeat (grows to reach min_repeat_ms)
-  int repeat = 1;                ///< repeats, each giving one cost
+  std::string target = "host";  ///< Halide target string
+  std::string work_dir;         ///< build artifacts and reference outputs (default: a temp dir)
+  double build_timeout_s = 15;  ///< per candidate
+  int build_parallel = 0;       ///< parallel build processes (0: number of cores)
+  double run_timeout_s = 10;    ///< per candidate run (warm-up, timing and check)
+  int number = 3;               ///< runs per repeat (grows to reach min_repeat_ms)
+  int repeat = 1;               ///< repeats, each giving one cost
   int min_repeat_ms = 100;
-  bool cache_flush = false;      ///< flush caches before each run (forces number=1, min_repeat_ms=0)
-  int threads = 0;               ///< Halide threads while timing (0: number of cores)
+  bool cache_flush = false;  ///< flush caches before each run (forces number=1, min_repeat_ms=0)
+  int threads = 0;           ///< Halide threads while timing (0: number of cores)
   CheckPolicy check = CheckPolicy::NewBest;
-  uint64_t input_seed = 1;       ///< random inputs
+  uint64_t input_seed = 1;  ///< random inputs
   bool keep_artifacts = false;
 };
 

@@ -5,15 +5,24 @@ namespace worldtune {
 
 const char *error_code_name(MeasureErrorCode code) {
   switch (code) {
-    case MeasureErrorCode::NoError: return "NoError";
-    case MeasureErrorCode::Instantiation: return "InstantiationError";
-    case MeasureErrorCode::CompileHost: return "CompileHostError";
-    case MeasureErrorCode::CompileDevice: return "CompileDeviceError";
-    case MeasureErrorCode::RuntimeDevice: return "RuntimeDeviceError";
-    case MeasureErrorCode::WrongAnswer: return "WrongAnswer";
-    case MeasureErrorCode::BuildTimeout: return "BuildTimeoutError";
-    case MeasureErrorCode::RunTimeout: return "RunTimeoutError";
-    case MeasureErrorCode::Unknown: return "UnknownError";
+    case MeasureErrorCode::NoError:
+      return "NoError";
+    case MeasureErrorCode::Instantiation:
+      return "InstantiationError";
+    case MeasureErrorCode::CompileHost:
+      return "CompileHostError";
+    case MeasureErrorCode::CompileDevice:
+      return "CompileDeviceError";
+    case MeasureErrorCode::RuntimeDevice:
+      return "RuntimeDeviceError";
+    case MeasureErrorCode::WrongAnswer:
+      return "WrongAnswer";
+    case MeasureErrorCode::BuildTimeout:
+      return "BuildTimeoutError";
+    case MeasureErrorCode::RunTimeout:
+      return "RunTimeoutError";
+    case MeasureErrorCode::Unknown:
+      return "UnknownError";
   }
   return "UnknownError";
 }

@@ -15,7 +15,10 @@ namespace worldtune::measure {
 
 ProgramMeasurer::ProgramMeasurer(ir::Workload workload, MeasureOptions options,
                                  search::HardwareParams hw, uint64_t seed, RecordWriter *writer)
-    : workload_(std::move(workload)), options_(std::move(options)), hw_(hw), seed_(seed),
+    : workload_(std::move(workload)),
+      options_(std::move(options)),
+      hw_(hw),
+      seed_(seed),
       writer_(writer) {
   target_ = halide_backend::canonical_target_string(options_.target);
   options_.target = target_;

@@ -69,8 +69,8 @@ MeasureRecord record_from_json(const json &j) {
     r.result.costs.push_back(c.get<double>());
   }
   const json &code = field(j, "error_code");
-  WT_USER_CHECK(code.is_number_integer() && code.get<int>() >= 0 && code.get<int>() <= 8,
-                BadRecord, "field 'error_code' must be an integer in [0, 8]");
+  WT_USER_CHECK(code.is_number_integer() && code.get<int>() >= 0 && code.get<int>() <= 8, BadRecord,
+                "field 'error_code' must be an integer in [0, 8]");
   r.result.error = static_cast<MeasureErrorCode>(code.get<int>());
   r.result.error_msg = j.value("error_msg", "");
   r.result.build_s = j.value("build_s", 0.0);
@@ -105,8 +105,7 @@ std::vector<MeasureRecord> read_records(const std::string &path) {
                      line_no);
         break;
       }
-      throw UserError(ErrorKind::BadRecord,
-                      path + ":" + std::to_string(line_no) + ": " + e.what());
+      throw UserError(ErrorKind::BadRecord, path + ":" + std::to_string(line_no) + ": " + e.what());
     }
   }
   return out;
@@ -114,8 +113,9 @@ std::vector<MeasureRecord> read_records(const std::string &path) {
 
 RecordWriter::RecordWriter(const std::string &path) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
-  WT_USER_CHECK(fd_ >= 0, Io, "cannot open records file '" << path << "' for appending: "
-                                                         << std::strerror(errno));
+  WT_USER_CHECK(
+      fd_ >= 0, Io,
+      "cannot open records file '" << path << "' for appending: " << std::strerror(errno));
   // A kill mid-write can leave a partial last line: it never was a record, so cut it off and
   // keep every complete one.
   off_t size = ::lseek(fd_, 0, SEEK_END);

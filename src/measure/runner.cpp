@@ -9,12 +9,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <new>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
+#include <new>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "ir/interpreter.h"
 #include "measure/builder.h"
@@ -75,8 +74,8 @@ std::string load(const std::string &runtime_so, const std::string &so, int threa
   set_threads(threads);
   void *h = ::dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) return std::string("cannot load the candidate: ") + ::dlerror();
-  k->argv_fn = reinterpret_cast<int (*)(void **)>(
-      ::dlsym(h, (std::string(kKernelName) + "_argv").c_str()));
+  k->argv_fn =
+      reinterpret_cast<int (*)(void **)>(::dlsym(h, (std::string(kKernelName) + "_argv").c_str()));
   if (!k->argv_fn) return "the candidate has no entry point";
   std::vector<std::vector<float>> inputs = ir::random_inputs(dag, seed);
   std::vector<int> ids = dag.placeholders();

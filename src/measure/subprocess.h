@@ -11,9 +11,9 @@ namespace worldtune::measure {
 
 struct ChildResult {
   bool timed_out = false;
-  int signal = 0;          ///< nonzero when the child was killed by a signal (not by us)
+  int signal = 0;  ///< nonzero when the child was killed by a signal (not by us)
   int exit_code = 0;
-  std::string output;      ///< what the child's function returned
+  std::string output;  ///< what the child's function returned
   double seconds = 0;
 };
 

@@ -18,7 +18,8 @@ std::optional<Interval> bounds_of(const ir::Expr &e, const std::map<int, Interva
   using ir::ExprKind;
   auto sub = [&](int i) { return bounds_of(e->args[i], vars); };
   switch (e.kind()) {
-    case ExprKind::IntImm: return Interval{e->int_value, e->int_value};
+    case ExprKind::IntImm:
+      return Interval{e->int_value, e->int_value};
     case ExprKind::Var: {
       auto it = vars.find(e->id);
       return it == vars.end() ? Interval{0, 0} : it->second;
@@ -44,7 +45,8 @@ std::optional<Interval> bounds_of(const ir::Expr &e, const std::map<int, Interva
       auto a = sub(0), b = sub(1);
       if (!a || !b || b->lo != b->hi || b->lo <= 0) return std::nullopt;
       int64_t d = b->lo;
-      if (e.kind() == ExprKind::FloorDiv) return Interval{ir::floor_div(a->lo, d), ir::floor_div(a->hi, d)};
+      if (e.kind() == ExprKind::FloorDiv)
+        return Interval{ir::floor_div(a->lo, d), ir::floor_div(a->hi, d)};
       if (ir::floor_div(a->lo, d) == ir::floor_div(a->hi, d))
         return Interval{ir::floor_mod(a->lo, d), ir::floor_mod(a->hi, d)};
       return Interval{0, d - 1};
@@ -53,7 +55,8 @@ std::optional<Interval> bounds_of(const ir::Expr &e, const std::map<int, Interva
     case ExprKind::Max: {
       auto a = sub(0), b = sub(1);
       if (!a || !b) return std::nullopt;
-      if (e.kind() == ExprKind::Min) return Interval{std::min(a->lo, b->lo), std::min(a->hi, b->hi)};
+      if (e.kind() == ExprKind::Min)
+        return Interval{std::min(a->lo, b->lo), std::min(a->hi, b->hi)};
       return Interval{std::max(a->lo, b->lo), std::max(a->hi, b->hi)};
     }
     default:

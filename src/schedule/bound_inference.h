@@ -12,7 +12,7 @@
 namespace worldtune::schedule {
 
 struct StageBounds {
-  std::vector<int64_t> axis_extent;  ///< realized extent of each op axis (spatial, then reduce)
+  std::vector<int64_t> axis_extent;   ///< realized extent of each op axis (spatial, then reduce)
   std::map<int, int64_t> uid_extent;  ///< realized extent of every iterator uid (also internal)
 };
 
@@ -21,7 +21,6 @@ std::vector<StageBounds> infer_bound(const State &state);
 
 /// Index expressions (over the consumer op's vars) with which `consumer` reads `producer`,
 /// looking through inlined stages in between.
-std::vector<std::vector<ir::Expr>> collect_accesses(const State &state, int consumer,
-                                                    int producer);
+std::vector<std::vector<ir::Expr>> collect_accesses(const State &state, int consumer, int producer);
 
 }  // namespace worldtune::schedule

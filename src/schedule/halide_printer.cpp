@@ -40,30 +40,48 @@ struct ExprPrinter {
     using ir::ExprKind;
     auto a = [&](int i, bool g) { return print(e->args[i], g); };
     switch (e.kind()) {
-      case ExprKind::IntImm: return std::to_string(e->int_value);
+      case ExprKind::IntImm:
+        return std::to_string(e->int_value);
       case ExprKind::FloatImm:
-        if (std::isinf(e->float_value)) return e->float_value > 0 ? "Float(32).max()" : "Float(32).min()";
+        if (std::isinf(e->float_value))
+          return e->float_value > 0 ? "Float(32).max()" : "Float(32).min()";
         return ir::to_string(e, {}, {});
-      case ExprKind::Var: return var(e->id);
-      case ExprKind::Load: return load(e, guarded);
-      case ExprKind::Add: return "(" + a(0, guarded) + " + " + a(1, guarded) + ")";
-      case ExprKind::Sub: return "(" + a(0, guarded) + " - " + a(1, guarded) + ")";
-      case ExprKind::Mul: return "(" + a(0, guarded) + "*" + a(1, guarded) + ")";
+      case ExprKind::Var:
+        return var(e->id);
+      case ExprKind::Load:
+        return load(e, guarded);
+      case ExprKind::Add:
+        return "(" + a(0, guarded) + " + " + a(1, guarded) + ")";
+      case ExprKind::Sub:
+        return "(" + a(0, guarded) + " - " + a(1, guarded) + ")";
+      case ExprKind::Mul:
+        return "(" + a(0, guarded) + "*" + a(1, guarded) + ")";
       case ExprKind::Div:
-      case ExprKind::FloorDiv: return "(" + a(0, guarded) + "/" + a(1, guarded) + ")";
-      case ExprKind::Mod: return "(" + a(0, guarded) + " % " + a(1, guarded) + ")";
-      case ExprKind::Min: return "min(" + a(0, guarded) + ", " + a(1, guarded) + ")";
-      case ExprKind::Max: return "max(" + a(0, guarded) + ", " + a(1, guarded) + ")";
-      case ExprKind::LT: return "(" + a(0, guarded) + " < " + a(1, guarded) + ")";
-      case ExprKind::LE: return "(" + a(0, guarded) + " <= " + a(1, guarded) + ")";
-      case ExprKind::EQ: return "(" + a(0, guarded) + " == " + a(1, guarded) + ")";
-      case ExprKind::And: return "(" + a(0, guarded) + " && " + a(1, guarded) + ")";
+      case ExprKind::FloorDiv:
+        return "(" + a(0, guarded) + "/" + a(1, guarded) + ")";
+      case ExprKind::Mod:
+        return "(" + a(0, guarded) + " % " + a(1, guarded) + ")";
+      case ExprKind::Min:
+        return "min(" + a(0, guarded) + ", " + a(1, guarded) + ")";
+      case ExprKind::Max:
+        return "max(" + a(0, guarded) + ", " + a(1, guarded) + ")";
+      case ExprKind::LT:
+        return "(" + a(0, guarded) + " < " + a(1, guarded) + ")";
+      case ExprKind::LE:
+        return "(" + a(0, guarded) + " <= " + a(1, guarded) + ")";
+      case ExprKind::EQ:
+        return "(" + a(0, guarded) + " == " + a(1, guarded) + ")";
+      case ExprKind::And:
+        return "(" + a(0, guarded) + " && " + a(1, guarded) + ")";
       // Halide's select evaluates both sides: loads under a condition are clamped in bounds.
       case ExprKind::Select:
         return "select(" + a(0, guarded) + ", " + a(1, true) + ", " + a(2, true) + ")";
-      case ExprKind::Exp: return "exp(" + a(0, guarded) + ")";
-      case ExprKind::Sqrt: return "sqrt(" + a(0, guarded) + ")";
-      case ExprKind::Tanh: return "tanh(" + a(0, guarded) + ")";
+      case ExprKind::Exp:
+        return "exp(" + a(0, guarded) + ")";
+      case ExprKind::Sqrt:
+        return "sqrt(" + a(0, guarded) + ")";
+      case ExprKind::Tanh:
+        return "tanh(" + a(0, guarded) + ")";
     }
     return "?";
   }
@@ -100,7 +118,8 @@ void print_definition(std::ostringstream &os, const HalideProgram &p, const Hali
     case ir::ReduceKind::Max:
     case ir::ReduceKind::Min: {
       bool mx = op.reduce == ir::ReduceKind::Max;
-      os << "    " << f.name << "(" << args << ") = Float(32)." << (mx ? "min()" : "max()") << ";\n";
+      os << "    " << f.name << "(" << args << ") = Float(32)." << (mx ? "min()" : "max()")
+         << ";\n";
       os << "    " << f.name << "(" << args << ") = " << (mx ? "max(" : "min(") << f.name << "("
          << args << "), " << body << ");\n";
       break;
@@ -132,9 +151,11 @@ void print_schedule(std::ostringstream &os, const HalideProgram &p, const Halide
   }
   std::string rdom = "r_" + f.name;
   for (const Directive &d : f.directives) {
-    std::string target = f.name + (d.definition >= 0 ? ".update(" + std::to_string(d.definition) + ")" : "");
+    std::string target =
+        f.name + (d.definition >= 0 ? ".update(" + std::to_string(d.definition) + ")" : "");
     auto r = [&](size_t i) {
-      const std::string &dom = d.kind == DirectiveKind::ComputeAt ? "r_" + p.funcs[d.target_func].name : rdom;
+      const std::string &dom =
+          d.kind == DirectiveKind::ComputeAt ? "r_" + p.funcs[d.target_func].name : rdom;
       return ref(d.vars[i], dom);
     };
     os << "    ";
@@ -151,14 +172,24 @@ void print_schedule(std::ostringstream &os, const HalideProgram &p, const Halide
         for (size_t i = 0; i < d.vars.size(); ++i) os << (i ? ", " : "") << r(i);
         os << ");";
         break;
-      case DirectiveKind::Parallel: os << target << ".parallel(" << r(0) << ");"; break;
-      case DirectiveKind::Vectorize: os << target << ".vectorize(" << r(0) << ");"; break;
-      case DirectiveKind::Unroll: os << target << ".unroll(" << r(0) << ");"; break;
+      case DirectiveKind::Parallel:
+        os << target << ".parallel(" << r(0) << ");";
+        break;
+      case DirectiveKind::Vectorize:
+        os << target << ".vectorize(" << r(0) << ");";
+        break;
+      case DirectiveKind::Unroll:
+        os << target << ".unroll(" << r(0) << ");";
+        break;
       case DirectiveKind::ComputeAt:
         os << f.name << ".compute_at(" << p.funcs[d.target_func].name << ", " << r(0) << ");";
         break;
-      case DirectiveKind::ComputeRoot: os << f.name << ".compute_root();"; break;
-      case DirectiveKind::ComputeInline: os << f.name << ".compute_inline();"; break;
+      case DirectiveKind::ComputeRoot:
+        os << f.name << ".compute_root();";
+        break;
+      case DirectiveKind::ComputeInline:
+        os << f.name << ".compute_inline();";
+        break;
     }
     os << "\n";
   }

@@ -16,10 +16,11 @@ namespace worldtune::schedule {
 
 std::string sanitize_identifier(const std::string &name) {
   static const std::set<std::string> kReserved = {
-      "exp",  "sqrt", "tanh", "min",  "max",   "select", "clamp", "sum",    "abs",
-      "pow",  "log",  "int",  "float", "for",  "if",     "do",    "case",   "default",
-      "new",  "delete", "char", "long", "short", "auto", "const", "return", "Var",
-      "RVar", "Func", "RDom", "Expr", "Halide", "Pipeline", "ImageParam", "Target", "f", "t"};
+      "exp",      "sqrt",       "tanh",   "min",    "max",   "select", "clamp", "sum",
+      "abs",      "pow",        "log",    "int",    "float", "for",    "if",    "do",
+      "case",     "default",    "new",    "delete", "char",  "long",   "short", "auto",
+      "const",    "return",     "Var",    "RVar",   "Func",  "RDom",   "Expr",  "Halide",
+      "Pipeline", "ImageParam", "Target", "f",      "t"};
   std::string out;
   for (char c : name) {
     bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -56,7 +57,7 @@ struct StageLowering {
   const StageBounds &bounds;
   int stage_id;
   HalideFunc &func;
-  std::map<int, VarRef> refs;  ///< uid -> Halide var
+  std::map<int, VarRef> refs;      ///< uid -> Halide var
   std::map<int, bool> is_spatial;  ///< uid -> derives only from spatial axes
   NameTable names;
   bool is_reduction = false;
@@ -144,7 +145,8 @@ struct StageLowering {
     for (const Iterator &it : st.iters) {
       bool spatial = is_spatial.at(it.uid);
       switch (it.annotation) {
-        case IterAnnotation::None: break;
+        case IterAnnotation::None:
+          break;
         case IterAnnotation::Parallel:
           emit(DirectiveKind::Parallel, {refs.at(it.uid)}, spatial);
           break;
@@ -155,9 +157,9 @@ struct StageLowering {
           emit(DirectiveKind::Unroll, {refs.at(it.uid)}, spatial);
           break;
         default:
-          throw UserError(ErrorKind::BadSchedule,
-                          std::string("annotation ") + annotation_name(it.annotation) +
-                              " on " + it.name + " needs a GPU target");
+          throw UserError(ErrorKind::BadSchedule, std::string("annotation ") +
+                                                      annotation_name(it.annotation) + " on " +
+                                                      it.name + " needs a GPU target");
       }
     }
     // Ansor's auto_unroll_max_step pragma: unroll the innermost serial loops while the unrolled

@@ -14,13 +14,13 @@
 namespace worldtune::schedule {
 
 enum class DirectiveKind : uint8_t {
-  Split,          ///< vars: old, outer, inner; factor; guard (GuardWithIf when not exact)
-  Fuse,           ///< vars: inner, outer, fused
-  Reorder,        ///< vars: innermost first (Halide's order)
-  Parallel,       ///< vars: v
-  Vectorize,      ///< vars: v
-  Unroll,         ///< vars: v
-  ComputeAt,      ///< target_func; vars: target loop
+  Split,      ///< vars: old, outer, inner; factor; guard (GuardWithIf when not exact)
+  Fuse,       ///< vars: inner, outer, fused
+  Reorder,    ///< vars: innermost first (Halide's order)
+  Parallel,   ///< vars: v
+  Vectorize,  ///< vars: v
+  Unroll,     ///< vars: v
+  ComputeAt,  ///< target_func; vars: target loop
   ComputeRoot,
   ComputeInline,
 };

@@ -3,10 +3,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "worldtune/error.h"
 
@@ -14,18 +13,30 @@ namespace worldtune::schedule {
 
 const char *annotation_name(IterAnnotation a) {
   switch (a) {
-    case IterAnnotation::None: return "for";
-    case IterAnnotation::Unroll: return "unroll";
-    case IterAnnotation::Vectorize: return "vectorize";
-    case IterAnnotation::Parallel: return "parallel";
-    case IterAnnotation::VThread: return "vthread";
-    case IterAnnotation::BlockX: return "blockIdx.x";
-    case IterAnnotation::ThreadX: return "threadIdx.x";
-    case IterAnnotation::BlockY: return "blockIdx.y";
-    case IterAnnotation::ThreadY: return "threadIdx.y";
-    case IterAnnotation::BlockZ: return "blockIdx.z";
-    case IterAnnotation::ThreadZ: return "threadIdx.z";
-    case IterAnnotation::Tensorize: return "tensorize";
+    case IterAnnotation::None:
+      return "for";
+    case IterAnnotation::Unroll:
+      return "unroll";
+    case IterAnnotation::Vectorize:
+      return "vectorize";
+    case IterAnnotation::Parallel:
+      return "parallel";
+    case IterAnnotation::VThread:
+      return "vthread";
+    case IterAnnotation::BlockX:
+      return "blockIdx.x";
+    case IterAnnotation::ThreadX:
+      return "threadIdx.x";
+    case IterAnnotation::BlockY:
+      return "blockIdx.y";
+    case IterAnnotation::ThreadY:
+      return "threadIdx.y";
+    case IterAnnotation::BlockZ:
+      return "blockIdx.z";
+    case IterAnnotation::ThreadZ:
+      return "threadIdx.z";
+    case IterAnnotation::Tensorize:
+      return "tensorize";
   }
   return "?";
 }
@@ -44,7 +55,8 @@ Stage make_stage(const ir::ComputeDAG &dag, int op_id) {
   for (const ir::Axis &a : op.axes)
     st.iters.push_back({a.name, a.extent, IterKind::Spatial, IterAnnotation::None, st.next_uid++});
   for (const ir::Axis &a : op.reduce_axes)
-    st.iters.push_back({a.name, a.extent, IterKind::Reduction, IterAnnotation::None, st.next_uid++});
+    st.iters.push_back(
+        {a.name, a.extent, IterKind::Reduction, IterAnnotation::None, st.next_uid++});
   return st;
 }
 
@@ -128,7 +140,9 @@ std::vector<int> neighbours_through_inlined(const State &state, int id, bool dow
 
 }  // namespace
 
-std::vector<int> State::consumers(int id) const { return neighbours_through_inlined(*this, id, true); }
+std::vector<int> State::consumers(int id) const {
+  return neighbours_through_inlined(*this, id, true);
+}
 
 std::vector<int> State::producers(int id) const {
   return neighbours_through_inlined(*this, id, false);

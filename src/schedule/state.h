@@ -47,11 +47,11 @@ struct Iterator {
 /// axes (uids 0..n-1: spatial axes, then reduce axes) to the current iterators.
 struct IterRelation {
   bool is_split = true;
-  std::vector<int> inputs;          ///< split: one uid; fuse: the fused uids, outer to inner
-  std::vector<int> outputs;         ///< split: outer to inner; fuse: one uid
-  std::vector<int64_t> lengths;     ///< split: inner lengths outer to inner (0 = undefined);
-                                    ///< fuse: extents of the fused iterators
-  std::vector<std::string> names;   ///< names of the outputs when they were made
+  std::vector<int> inputs;         ///< split: one uid; fuse: the fused uids, outer to inner
+  std::vector<int> outputs;        ///< split: outer to inner; fuse: one uid
+  std::vector<int64_t> lengths;    ///< split: inner lengths outer to inner (0 = undefined);
+                                   ///< fuse: extents of the fused iterators
+  std::vector<std::string> names;  ///< names of the outputs when they were made
 };
 
 enum class ComputeAtKind : uint8_t { Root, Inlined, Iter };

@@ -11,7 +11,7 @@
 namespace worldtune::schedule {
 
 const char *step_tag(const Step &step) {
-  static const char *kTags[] = {"SP", "FSP", "FFSP", "RE", "FU", "AN", "PR",
+  static const char *kTags[] = {"SP", "FSP", "FFSP", "RE",  "FU",  "AN", "PR",
                                 "CA", "CI",  "CR",   "CHR", "CHW", "RF"};
   return kTags[step.index()];
 }
@@ -23,18 +23,18 @@ int step_stage(const Step &step) {
 namespace {
 
 void check_stage(const State &state, int id, bool allow_placeholder = false) {
-  WT_USER_CHECK(id >= 0 && id < state.num_stages(), BadSchedule,
-                "stage " << id << " does not exist (the state has " << state.num_stages()
-                         << " stages)");
+  WT_USER_CHECK(
+      id >= 0 && id < state.num_stages(), BadSchedule,
+      "stage " << id << " does not exist (the state has " << state.num_stages() << " stages)");
   WT_USER_CHECK(allow_placeholder || !state.dag().op(id).is_placeholder, BadSchedule,
                 "stage " << id << " (" << state.dag().op(id).name << ") is a placeholder");
 }
 
 void check_iter(const State &state, int stage, int iter) {
   int n = static_cast<int>(state.stage(stage).iters.size());
-  WT_USER_CHECK(iter >= 0 && iter < n, BadSchedule,
-                "iterator " << iter << " of stage " << stage << " does not exist (it has " << n
-                            << ")");
+  WT_USER_CHECK(
+      iter >= 0 && iter < n, BadSchedule,
+      "iterator " << iter << " of stage " << stage << " does not exist (it has " << n << ")");
 }
 
 /// Moves every stage attached to (stage, uid) to new_uid.
@@ -96,9 +96,9 @@ void apply_split(State &state, const SplitStep &s) {
   for (const auto &l : s.lengths)
     WT_USER_CHECK(!l || *l > 0, BadSchedule, "split length " << *l << " is not positive");
   const Iterator &it = state.stage(s.stage).iters[s.iter];
-  WT_USER_CHECK(s.extent == 0 || it.extent == 0 || s.extent == it.extent, BadSchedule,
-                "split of " << it.name << " records extent " << s.extent << " but it has "
-                            << it.extent);
+  WT_USER_CHECK(
+      s.extent == 0 || it.extent == 0 || s.extent == it.extent, BadSchedule,
+      "split of " << it.name << " records extent " << s.extent << " but it has " << it.extent);
   std::vector<int64_t> ls = lengths_or_zero(s.lengths);
   if (s.inner_to_outer) {
     do_split(state, s.stage, s.iter, ls, 0);
@@ -121,9 +121,9 @@ void apply_fuse(State &state, const FuseStep &s) {
   WT_USER_CHECK(!s.iters.empty(), BadSchedule, "fuse of no iterators");
   for (size_t i = 0; i < s.iters.size(); ++i) {
     check_iter(state, s.stage, s.iters[i]);
-    WT_USER_CHECK(i == 0 || s.iters[i] == s.iters[i - 1] + 1, BadSchedule,
-                  "fuse needs consecutive iterators, got " << s.iters[i - 1] << " then "
-                                                           << s.iters[i]);
+    WT_USER_CHECK(
+        i == 0 || s.iters[i] == s.iters[i - 1] + 1, BadSchedule,
+        "fuse needs consecutive iterators, got " << s.iters[i - 1] << " then " << s.iters[i]);
   }
   if (s.iters.size() == 1) return;
   Stage &st = state.mutable_stage(s.stage);
@@ -164,8 +164,8 @@ void apply_reorder(State &state, const ReorderStep &s) {
   bool perm = sorted.size() == st.iters.size();
   for (size_t i = 0; perm && i < sorted.size(); ++i) perm = sorted[i] == static_cast<int>(i);
   WT_USER_CHECK(perm, BadSchedule,
-                "reorder of stage " << s.stage << " is not a permutation of its "
-                                    << st.iters.size() << " iterators");
+                "reorder of stage " << s.stage << " is not a permutation of its " << st.iters.size()
+                                    << " iterators");
   std::vector<Iterator> out;
   for (int i : s.order) out.push_back(st.iters[i]);
   st.iters = out;
@@ -176,8 +176,7 @@ void apply_annotation(State &state, const AnnotationStep &s) {
   check_iter(state, s.stage, s.iter);
   WT_USER_CHECK(s.annotation >= 0 && s.annotation <= 11, BadSchedule,
                 "unknown annotation code " << s.annotation);
-  state.mutable_stage(s.stage).iters[s.iter].annotation =
-      static_cast<IterAnnotation>(s.annotation);
+  state.mutable_stage(s.stage).iters[s.iter].annotation = static_cast<IterAnnotation>(s.annotation);
 }
 
 void apply_pragma(State &state, const PragmaStep &s) {
@@ -198,8 +197,8 @@ void apply_compute_at(State &state, const ComputeAtStep &s) {
   check_stage(state, s.target_stage);
   check_iter(state, s.target_stage, s.target_iter);
   WT_USER_CHECK(s.target_stage > s.stage, BadSchedule,
-                "compute_at target stage " << s.target_stage << " must come after stage "
-                                           << s.stage << " (be one of its consumers)");
+                "compute_at target stage " << s.target_stage << " must come after stage " << s.stage
+                                           << " (be one of its consumers)");
   WT_USER_CHECK(!state.dag().consumers(s.stage).empty(), BadSchedule,
                 "stage " << s.stage << " is an output and cannot be computed inside another");
   WT_USER_CHECK(state.stage(s.target_stage).compute_at != ComputeAtKind::Inlined, BadSchedule,
@@ -372,15 +371,15 @@ const SplitStep &src_split(const std::vector<Step> &history, int id) {
   WT_USER_CHECK(id >= 0 && id < static_cast<int>(history.size()), BadSchedule,
                 "follow split refers to step " << id << " which does not exist yet");
   const auto *sp = std::get_if<SplitStep>(&history[id]);
-  WT_USER_CHECK(sp != nullptr, BadSchedule, "follow split refers to step " << id
-                                                 << " which is not a split");
+  WT_USER_CHECK(sp != nullptr, BadSchedule,
+                "follow split refers to step " << id << " which is not a split");
   return *sp;
 }
 
 }  // namespace
 
 std::vector<std::optional<int64_t>> follow_split_lengths(const std::vector<Step> &history,
-                                                          const FollowSplitStep &s) {
+                                                         const FollowSplitStep &s) {
   const SplitStep &src = src_split(history, s.src_step_id);
   int n = static_cast<int>(src.lengths.size());
   WT_USER_CHECK(s.n_split >= 1 && s.n_split <= n, BadSchedule,
@@ -428,7 +427,10 @@ void apply_step(State &state, const Step &step) {
         } else if constexpr (std::is_same_v<T, FollowFusedSplitStep>) {
           check_stage(state, s.stage);
           check_iter(state, s.stage, s.iter);
-          SplitStep sp{s.stage, s.iter, 0, {follow_fused_split_length(state.steps(), s)},
+          SplitStep sp{s.stage,
+                       s.iter,
+                       0,
+                       {follow_fused_split_length(state.steps(), s)},
                        s.factor_or_nparts};
           apply_split(state, sp);
         } else if constexpr (std::is_same_v<T, ReorderStep>) {

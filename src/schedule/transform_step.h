@@ -8,12 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace worldtune::schedule {
 
@@ -21,7 +20,7 @@ class State;
 
 struct SplitStep {  ///< "SP"
   int stage = 0, iter = 0;
-  int64_t extent = 0;                          ///< extent of the split iterator (0: unknown)
+  int64_t extent = 0;                           ///< extent of the split iterator (0: unknown)
   std::vector<std::optional<int64_t>> lengths;  ///< inner parts, outer to inner; nullopt: undefined
   bool inner_to_outer = true;
 };
@@ -92,7 +91,7 @@ void apply_step(State &state, const Step &step);
 
 /// The lengths a follow split (FSP) or follow fused split (FFSP) resolves to, from the history.
 std::vector<std::optional<int64_t>> follow_split_lengths(const std::vector<Step> &history,
-                                                          const FollowSplitStep &s);
+                                                         const FollowSplitStep &s);
 std::optional<int64_t> follow_fused_split_length(const std::vector<Step> &history,
                                                  const FollowFusedSplitStep &s);
 

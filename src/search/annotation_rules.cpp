@@ -52,9 +52,8 @@ bool fill_tile_size(State &state, const AnnotationParams &p, Rng &rng) {
     for (const auto &l : sp->lengths) undefined = undefined || !l;
     if (!undefined) continue;
     if (sp->extent <= 0) return false;
-    const auto &schemes =
-        factorization_schemes(sp->extent, static_cast<int>(sp->lengths.size()),
-                              p.max_innermost_split_factor);
+    const auto &schemes = factorization_schemes(sp->extent, static_cast<int>(sp->lengths.size()),
+                                                p.max_innermost_split_factor);
     if (schemes.empty()) return false;
     const auto &pick = schemes[rng.uniform(schemes.size())];
     for (size_t i = 0; i < pick.size(); ++i) sp->lengths[i] = pick[i];
@@ -77,7 +76,8 @@ int single_consumer_root(const State &state, int stage_id) {
 }
 
 bool ends_with(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 void change_compute_location(State &state, Rng &rng) {
@@ -138,8 +138,8 @@ void init_parallel(State &state, const AnnotationParams &p) {
 
 void init_unroll(State &state, const AnnotationParams &p, Rng &rng) {
   for (int id = 0; id < state.num_stages(); ++id) {
-    if (state.dag().op(id).is_placeholder ||
-        state.stage(id).compute_at == ComputeAtKind::Inlined || !state.has_reduce_iter(id))
+    if (state.dag().op(id).is_placeholder || state.stage(id).compute_at == ComputeAtKind::Inlined ||
+        !state.has_reduce_iter(id))
       continue;
     int v = p.auto_unroll_configs[rng.uniform(p.auto_unroll_configs.size())];
     state.apply(schedule::PragmaStep{id, 0, "auto_unroll_max_step$" + std::to_string(v)});

@@ -1,9 +1,8 @@
 /// \file Hardware parameters.
 #include "search/hardware_params.h"
 
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "worldtune/error.h"
 

@@ -1,9 +1,8 @@
 /// \file Ansor's eight hardware parameters, stored with every record, and the host's values.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 namespace worldtune::search {
 

@@ -64,7 +64,8 @@ void multi_level_tiling(State &s, int stage_id, const std::string &structure,
     if (kind == IterKind::Spatial) {
       auto parts = split_undefined(s, stage_id, uid, n_space);
       for (int j = 0; j < n_space; ++j) space_levels[j].push_back(parts[j]);
-      if (spatial_split_steps) spatial_split_steps->push_back(static_cast<int>(s.steps().size()) - 1);
+      if (spatial_split_steps)
+        spatial_split_steps->push_back(static_cast<int>(s.steps().size()) - 1);
     } else if (kind == IterKind::Reduction) {
       auto parts = split_undefined(s, stage_id, uid, n_reduce);
       for (int j = 0; j < n_reduce; ++j) reduce_levels[j].push_back(parts[j]);
@@ -168,7 +169,7 @@ class AddCacheWrite : public SketchRule {
     if (is_placeholder(s, id) || !needs_multi_level_tiling(s, id)) return Condition::Pass;
     int target;
     return has_single_elementwise_matched_consumer(s, id, &target) ? Condition::Pass
-                                                                    : Condition::Apply;
+                                                                   : Condition::Apply;
   }
   std::vector<std::pair<State, int>> apply(const State &s, int id) const override {
     State t = s;

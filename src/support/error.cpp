@@ -8,12 +8,18 @@ namespace worldtune {
 
 const char *error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::BadWorkload: return "workload";
-    case ErrorKind::BadSchedule: return "schedule";
-    case ErrorKind::BadRecord: return "record";
-    case ErrorKind::BadTarget: return "target";
-    case ErrorKind::BadArgument: return "argument";
-    case ErrorKind::Io: return "io";
+    case ErrorKind::BadWorkload:
+      return "workload";
+    case ErrorKind::BadSchedule:
+      return "schedule";
+    case ErrorKind::BadRecord:
+      return "record";
+    case ErrorKind::BadTarget:
+      return "target";
+    case ErrorKind::BadArgument:
+      return "argument";
+    case ErrorKind::Io:
+      return "io";
   }
   return "unknown";
 }

@@ -4,7 +4,9 @@
 namespace worldtune::ir {
 
 void register_batch_matmul(WorkloadRegistry &r) {
-  r.add({"batch_matmul", "Z[B,M,N] = X[B,M,K] . Y[B,K,N]", "batch_matmul",
+  r.add({"batch_matmul",
+         "Z[B,M,N] = X[B,M,K] . Y[B,K,N]",
+         "batch_matmul",
          {param("B", 12, "batch"), param("M", 128, "rows"), param("N", 128, "columns"),
           param("K", 64, "reduction length")},
          [](const ParamMap &p) {

@@ -4,7 +4,9 @@
 namespace worldtune::ir {
 
 void register_conv1d(WorkloadRegistry &r) {
-  r.add({"conv1d_nlc", "1-D convolution, NLC, weights [K,CI,CO]", "conv1d",
+  r.add({"conv1d_nlc",
+         "1-D convolution, NLC, weights [K,CI,CO]",
+         "conv1d",
          {param("N", 1, "batch"), param("L", 256, "length"), param("CI", 64, "input channels"),
           param("CO", 128, "output channels"), param("K", 3, "kernel size"),
           param("S", 2, "stride"), param("P", 1, "padding", 0)},

@@ -1,5 +1,6 @@
 /// \file conv2d_nhwc and its variants: fused bias + relu, grouped, dilated.
-/// out[n,h,w,co] = sum_{rh,rw,rc} pad(X)[n, h*S + rh*D, w*S + rw*D, g(co)*CI/G + rc] * W[rh,rw,rc,co]
+/// out[n,h,w,co] = sum_{rh,rw,rc} pad(X)[n, h*S + rh*D, w*S + rw*D, g(co)*CI/G + rc] *
+/// W[rh,rw,rc,co]
 #include "ir/ops/ops.h"
 
 namespace worldtune::ir {
@@ -33,8 +34,10 @@ ComputeDAG build_conv2d(const ParamMap &p, int64_t groups, int64_t dilation, boo
       "conv2d", {{"n", N}, {"h", OH}, {"w", OW}, {"co", CO}},
       {{"rh", K}, {"rw", K}, {"rc", ci_per_group}}, ReduceKind::Sum,
       [&](const Vars &s, const Vars &r) {
-        Expr ci = groups == 1 ? r[2] : floordiv(s[3], Expr(co_per_group)) * Expr(ci_per_group) + r[2];
-        return in(s[0], s[1] * Expr(S) + r[0] * Expr(dilation), s[2] * Expr(S) + r[1] * Expr(dilation), ci) *
+        Expr ci =
+            groups == 1 ? r[2] : floordiv(s[3], Expr(co_per_group)) * Expr(ci_per_group) + r[2];
+        return in(s[0], s[1] * Expr(S) + r[0] * Expr(dilation),
+                  s[2] * Expr(S) + r[1] * Expr(dilation), ci) *
                Wt(r[0], r[1], r[2], s[3]);
       });
   if (bias_relu_on) bias_relu(b, out, true, true);

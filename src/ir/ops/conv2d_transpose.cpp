@@ -6,7 +6,8 @@
 namespace worldtune::ir {
 
 void register_conv2d_transpose(WorkloadRegistry &r) {
-  r.add({"conv2d_transpose_nhwc", "transposed 2-D convolution, NHWC, weights [K,K,CI,CO]",
+  r.add({"conv2d_transpose_nhwc",
+         "transposed 2-D convolution, NHWC, weights [K,K,CI,CO]",
          "conv2d_transpose",
          {param("N", 1, "batch"), param("H", 4, "input height"), param("W", 4, "input width"),
           param("CI", 512, "input channels"), param("CO", 256, "output channels"),
@@ -26,8 +27,9 @@ void register_conv2d_transpose(WorkloadRegistry &r) {
                "pad", {{"i0", N}, {"i1", dil_h + 2 * bpad}, {"i2", dil_w + 2 * bpad}, {"i3", CI}},
                [&](const Vars &v) {
                  Expr h = v[1] - Expr(bpad), w = v[2] - Expr(bpad);
-                 Expr cond = (h >= Expr(0)) && (h < Expr(dil_h)) && (floormod(h, Expr(S)) == Expr(0)) &&
-                             (w >= Expr(0)) && (w < Expr(dil_w)) && (floormod(w, Expr(S)) == Expr(0));
+                 Expr cond = (h >= Expr(0)) && (h < Expr(dil_h)) &&
+                             (floormod(h, Expr(S)) == Expr(0)) && (w >= Expr(0)) &&
+                             (w < Expr(dil_w)) && (floormod(w, Expr(S)) == Expr(0));
                  return select(cond, X(v[0], floordiv(h, Expr(S)), floordiv(w, Expr(S)), v[3]),
                                Expr(0.0));
                });

@@ -1,14 +1,17 @@
-/// \file conv3d_ndhwc: out[n,d,h,w,co] = sum pad(X)[n, d*S+rd, h*S+rh, w*S+rw, rc] * W[rd,rh,rw,rc,co].
+/// \file conv3d_ndhwc: out[n,d,h,w,co] = sum pad(X)[n, d*S+rd, h*S+rh, w*S+rw, rc] *
+/// W[rd,rh,rw,rc,co].
 #include "ir/ops/ops.h"
 
 namespace worldtune::ir {
 
 void register_conv3d(WorkloadRegistry &r) {
-  r.add({"conv3d_ndhwc", "3-D convolution, NDHWC, weights [K,K,K,CI,CO]", "conv3d",
+  r.add({"conv3d_ndhwc",
+         "3-D convolution, NDHWC, weights [K,K,K,CI,CO]",
+         "conv3d",
          {param("N", 1, "batch"), param("D", 16, "input depth"), param("H", 56, "input height"),
           param("W", 56, "input width"), param("CI", 64, "input channels"),
-          param("CO", 64, "output channels"), param("K", 3, "kernel size"),
-          param("S", 1, "stride"), param("P", 1, "padding", 0)},
+          param("CO", 64, "output channels"), param("K", 3, "kernel size"), param("S", 1, "stride"),
+          param("P", 1, "padding", 0)},
          [](const ParamMap &p) {
            int64_t N = p.at("N"), D = p.at("D"), H = p.at("H"), W = p.at("W"), CI = p.at("CI"),
                    CO = p.at("CO"), K = p.at("K"), S = p.at("S"), P = p.at("P");

@@ -1,10 +1,12 @@
-/// \file depthwise_conv2d_nhwc: out[n,h,w,c] = sum_{rh,rw} pad(X)[n, h*S+rh, w*S+rw, c] * W[rh,rw,c].
+/// \file depthwise_conv2d_nhwc: out[n,h,w,c] = sum_{rh,rw} pad(X)[n, h*S+rh, w*S+rw, c] *
+/// W[rh,rw,c].
 #include "ir/ops/ops.h"
 
 namespace worldtune::ir {
 
 void register_depthwise_conv2d(WorkloadRegistry &r) {
-  r.add({"depthwise_conv2d_nhwc", "depthwise 2-D convolution, NHWC, weights [K,K,C]",
+  r.add({"depthwise_conv2d_nhwc",
+         "depthwise 2-D convolution, NHWC, weights [K,K,C]",
          "depthwise_conv2d",
          {param("N", 1, "batch"), param("H", 112, "input height"), param("W", 112, "input width"),
           param("C", 32, "channels"), param("K", 3, "kernel size"), param("S", 1, "stride"),

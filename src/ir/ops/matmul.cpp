@@ -4,7 +4,9 @@
 namespace worldtune::ir {
 
 void register_matmul(WorkloadRegistry &r) {
-  r.add({"matmul", "C[M,N] = A[M,K] . B[K,N]", "matmul",
+  r.add({"matmul",
+         "C[M,N] = A[M,K] . B[K,N]",
+         "matmul",
          {param("M", 1024, "rows of A"), param("N", 1024, "columns of B"),
           param("K", 1024, "reduction length")},
          [](const ParamMap &p) {

@@ -4,7 +4,9 @@
 namespace worldtune::ir {
 
 void register_norm(WorkloadRegistry &r) {
-  r.add({"norm", "D[B] = sqrt(sum_{M,N} A[B,M,N]^2)", "norm",
+  r.add({"norm",
+         "D[B] = sqrt(sum_{M,N} A[B,M,N]^2)",
+         "norm",
          {param("B", 1, "batch"), param("M", 256, "rows"), param("N", 256, "columns")},
          [](const ParamMap &p) {
            int64_t B = p.at("B"), M = p.at("M"), N = p.at("N");

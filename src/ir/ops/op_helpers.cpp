@@ -30,7 +30,8 @@ ParamSpec flag(const std::string &name, const std::string &doc) {
 
 Tensor bias_relu(DagBuilder &b, const Tensor &x, bool bias, bool relu) {
   std::vector<Axis> axes;
-  for (size_t i = 0; i < x.shape.size(); ++i) axes.push_back({"ax" + std::to_string(i), x.shape[i]});
+  for (size_t i = 0; i < x.shape.size(); ++i)
+    axes.push_back({"ax" + std::to_string(i), x.shape[i]});
   Tensor cur = x;
   if (bias) {
     Tensor bv = b.placeholder("bias", {x.shape.back()});

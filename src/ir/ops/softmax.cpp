@@ -4,7 +4,9 @@
 namespace worldtune::ir {
 
 void register_softmax(WorkloadRegistry &r) {
-  r.add({"softmax", "softmax over the last axis of X[B,M,N]", "softmax",
+  r.add({"softmax",
+         "softmax over the last axis of X[B,M,N]",
+         "softmax",
          {param("B", 12, "batch"), param("M", 128, "rows"), param("N", 128, "softmax length")},
          [](const ParamMap &p) {
            int64_t B = p.at("B"), M = p.at("M"), N = p.at("N");
@@ -19,9 +21,8 @@ void register_softmax(WorkloadRegistry &r) {
            });
            Tensor sum = b.reduce("expsum", rows, {{"k", N}}, ReduceKind::Sum,
                                  [&](const Vars &s, const Vars &k) { return e(s[0], s[1], k[0]); });
-           b.compute("softmax", all, [&](const Vars &s) {
-             return e(s[0], s[1], s[2]) / sum(s[0], s[1]);
-           });
+           b.compute("softmax", all,
+                     [&](const Vars &s) { return e(s[0], s[1], s[2]) / sum(s[0], s[1]); });
            return b.build();
          }});
 }

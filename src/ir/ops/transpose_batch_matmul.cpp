@@ -5,7 +5,8 @@
 namespace worldtune::ir {
 
 void register_transpose_batch_matmul(WorkloadRegistry &r) {
-  r.add({"transpose_batch_matmul", "transpose + batch_matmul (BERT attention), inputs [B,L,H,D]",
+  r.add({"transpose_batch_matmul",
+         "transpose + batch_matmul (BERT attention), inputs [B,L,H,D]",
          "transpose_batch_matmul",
          {param("B", 1, "batch"), param("L", 128, "sequence length"), param("H", 12, "heads"),
           param("D", 64, "head dimension")},
