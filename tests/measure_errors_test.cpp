@@ -117,19 +117,19 @@ TEST(BuilderErrors, CodesForInstantiationCompileAndTimeout) {
   MeasureOptions o = testing::fast_options(dir.path());
   auto dag = ir::parse_workload("conv2d_bias_relu_nhwc:N=1,H=8,W=8,CI=4,CO=8,K=3,S=1,P=1").dag;
   schedule::State s(dag);
-  int pad = dag->find_op("pad"), relu = dag->find_op("relu");
   int conv = dag->find_op("conv2d");
   // Parallel over a reduction loop: Halide refuses the schedule (instantiation).
   schedule::State par = s;
   par.apply(schedule::AnnotationStep{conv, 4, 3});
-  // pad computed inside relu's loops while conv2d (root) reads it: Halide refuses at lowering.
-  schedule::State bad_loc = s;
-  bad_loc.apply(schedule::ComputeAtStep{pad, relu, 1});
+  // A 4 GiB intermediate buffer: Halide refuses the allocation when it lowers the pipeline.
+  auto huge = ir::parse_workload("matmul:M=32768,N=32768,K=1").dag;
+  schedule::State big(huge);
+  big.apply(schedule::CacheWriteStep{2, "local"});
   // A step list that does not replay.
   std::vector<schedule::Step> invalid = {schedule::SplitStep{conv, 42, 0, {2}, true}};
   LocalBuilder builder(o, dir.path());
-  auto r = builder.build(
-      {{dag, par.steps(), false}, {dag, bad_loc.steps(), false}, {dag, invalid, false}});
+  auto r =
+      builder.build({{dag, par.steps(), false}, {huge, big.steps(), false}, {dag, invalid, false}});
   EXPECT_EQ(r[0].error, MeasureErrorCode::Instantiation) << r[0].message;
   EXPECT_EQ(r[1].error, MeasureErrorCode::CompileHost) << r[1].message;
   EXPECT_EQ(r[2].error, MeasureErrorCode::Instantiation) << r[2].message;

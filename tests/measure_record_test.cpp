@@ -88,5 +88,16 @@ TEST(Records, KillTruncatedLastLineIsDroppedAndAppendingContinues) {
   EXPECT_EQ(rs.size(), 2u);
 }
 
+TEST(Records, CompleteLastLineWithoutNewlineIsKept) {
+  testing::ScratchDir dir;
+  std::string path = dir.file("r.jsonl");
+  std::ofstream(path) << record_to_json(sample_record()).dump();
+  {
+    RecordWriter w(path);
+    w.append(sample_record());
+  }
+  EXPECT_EQ(read_records(path).size(), 2u);
+}
+
 }  // namespace
 }  // namespace worldtune

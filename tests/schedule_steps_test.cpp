@@ -68,6 +68,39 @@ TEST(Steps, ComputeInlineRootAndAt) {
   EXPECT_EQ(s.stage(pad).compute_at, ComputeAtKind::Root);
 }
 
+TEST(Steps, ComputeAtNeedsAConsumer) {
+  // C = A.B, E = C.D: C may be computed inside E, A inside nothing.
+  State s(testing::double_matmul(16));
+  int c = s.dag().find_op("C"), e = s.dag().find_op("E");
+  EXPECT_THROW(s.apply(ComputeAtStep{0, c, 0}), UserError);  // A is a placeholder
+  s.apply(ComputeAtStep{c, e, 1});
+  EXPECT_EQ(s.stage(c).compute_at, ComputeAtKind::Iter);
+  // With cache_write, E.local reads C; C may go into E (which E.local is computed inside) only
+  // at or outside the loop E.local is attached to.
+  State t(testing::double_matmul(16));
+  t.apply(CacheWriteStep{e, "local"});
+  int el = e, ec = e + 1;
+  t.apply(SplitStep{ec, 0, 16, {4}, true});
+  t.apply(ComputeAtStep{el, ec, 1});
+  t.apply(ComputeAtStep{c, ec, 0});
+  EXPECT_EQ(t.stage(c).attach_stage, ec);
+  State u = t;
+  u.apply(ComputeRootStep{c});
+  try {
+    u.apply(ComputeAtStep{c, ec, 2});
+    ADD_FAILURE() << "compute_at inside a loop its reader is not in was accepted";
+  } catch (const UserError &err) {
+    EXPECT_NE(std::string(err.what()).find("not computed inside"), std::string::npos);
+  }
+}
+
+TEST(Steps, OtherPragmasPassThrough) {
+  State s(dag_of("matmul:M=64,N=32,K=16"));
+  s.apply(PragmaStep{2, 0, "debug_skip_region"});
+  EXPECT_EQ(s.stage(2).auto_unroll_max_step, 0);
+  EXPECT_EQ(State::replay(s.initial_dag(), s.steps()).key(), s.key());
+}
+
 TEST(Steps, CacheWriteInsertsLocalStage) {
   State s(dag_of("matmul:M=64,N=32,K=16"));
   s.apply(CacheWriteStep{2, "local"});
@@ -184,13 +217,15 @@ TEST(Steps, InvalidStepListsRaiseErrors) {
   using nlohmann::json;
   expect_bad({json::array({"SP", 9, 0, 64, {8}, 1})}, "stage 9 does not exist");
   expect_bad({json::array({"SP", 2, 7, 64, {8}, 1})}, "iterator 7");
-  expect_bad({json::array({"SP", 2, 0, 64, {0}, 1})}, "not positive");
+  expect_bad({json::array({"SP", 2, 0, 64, {0}, 1})}, "split length 0 is not in");
   expect_bad({json::array({"SP", 2, 0, 63, {8}, 1})}, "extent");
   expect_bad({json::array({"SP", 0, 0, 64, {8}, 1})}, "placeholder");
   expect_bad({json::array({"RE", 2, {0, 0, 1}})}, "permutation");
   expect_bad({json::array({"FU", 2, {0, 2}})}, "consecutive");
   expect_bad({json::array({"AN", 2, 0, 42})}, "annotation");
-  expect_bad({json::array({"PR", 2, 0, "unroll_everything"})}, "pragma");
+  expect_bad({json::array({"PR", 2, 0, "auto_unroll_max_step$lots"})}, "pragma");
+  expect_bad({json::array({"SP", 2, 0, 0, {4294967296LL}, 1})}, "not in [1,");
+  expect_bad({json::array({"SP", 2, 0, 0, {2147483648LL, 2147483648LL}, 1})}, "multiply");
   expect_bad({json::array({"CA", 2, 1, 0})}, "placeholder");
   expect_bad({json::array({"CI", 2})}, "cannot be inlined");
   expect_bad({json::array({"RF", 2, 0, 0})}, "not a reduction iterator");

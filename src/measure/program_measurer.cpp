@@ -51,7 +51,10 @@ std::string ProgramMeasurer::reference() {
   if (!b.so_path.empty()) {
     double timeout = std::max(120.0, 10 * options_.run_timeout_s);
     reference_error_ = runner_->write_reference(*workload_.dag, b.so_path, path, timeout);
-    if (!options_.keep_artifacts) std::filesystem::remove(b.so_path);
+    if (!options_.keep_artifacts) {
+      std::error_code ec;
+      std::filesystem::remove(b.so_path, ec);
+    }
   } else {
     reference_error_ = "building the reference failed: " + b.message;
   }
@@ -92,7 +95,10 @@ std::vector<MeasureResult> ProgramMeasurer::measure(const std::vector<schedule::
           r.checked = v.checked;
         }
       }
-      if (!options_.keep_artifacts) std::filesystem::remove(b.so_path);
+      if (!options_.keep_artifacts) {
+        std::error_code ec;
+        std::filesystem::remove(b.so_path, ec);
+      }
     }
     r.build_s = b.seconds;
     r.timestamp = static_cast<int64_t>(std::time(nullptr));

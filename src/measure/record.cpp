@@ -125,6 +125,16 @@ RecordWriter::RecordWriter(const std::string &path) : path_(path) {
     if (!content.empty() && content.back() != '\n') {
       size_t keep = content.rfind('\n');
       keep = keep == std::string::npos ? 0 : keep + 1;
+      bool complete = true;
+      try {
+        record_from_json(json::parse(content.substr(keep)));
+      } catch (const std::exception &) {
+        complete = false;
+      }
+      if (complete) {  // a whole record without its newline (written by hand): keep it
+        WT_USER_CHECK(::write(fd_, "\n", 1) == 1, Io, "cannot append to '" << path << "'");
+        return;
+      }
       std::fprintf(stderr, "warning: %s: removing a truncated last record (%zu bytes)\n",
                    path.c_str(), content.size() - keep);
       WT_USER_CHECK(::ftruncate(fd_, static_cast<off_t>(keep)) == 0, Io,

@@ -189,7 +189,8 @@ MeasureResult LocalRunner::run_child(const ir::ComputeDAG &dag, const std::strin
             break;
           }
           double per_run_ms = std::max(ms / number, 1e-6);
-          number = static_cast<int>(std::max(min_ms / per_run_ms + 1, number * 1.618));
+          number =
+              static_cast<int>(std::min(1e8, std::max(min_ms / per_run_ms + 1, number * 1.618)));
         }
       }
       out["costs"] = costs;
@@ -210,13 +211,19 @@ MeasureResult LocalRunner::run_child(const ir::ComputeDAG &dag, const std::strin
     r.error_msg = "run killed after " + std::to_string(o.run_timeout_s) + " s";
     return r;
   }
+  if (c.exit_code == -1) {
+    r.error = MeasureErrorCode::Unknown;
+    r.error_msg = "the run process could not be started: " + c.output;
+    return r;
+  }
   if (c.signal != 0 || c.exit_code != 0) {
     r.error = MeasureErrorCode::RuntimeDevice;
     r.error_msg = "the candidate " + describe_exit(c) + (c.output.empty() ? "" : ": " + c.output);
     return r;
   }
   json j = json::parse(c.output, nullptr, false);
-  if (j.is_discarded() || !j.contains("error")) {
+  if (j.is_discarded() || !j.contains("error") || !j["error"].is_number_integer() ||
+      j["error"].get<int>() < 0 || j["error"].get<int>() > 8) {
     r.error = MeasureErrorCode::Unknown;
     r.error_msg = "unreadable runner output: " + c.output.substr(0, 200);
     return r;

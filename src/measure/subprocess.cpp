@@ -11,8 +11,6 @@
 #include <cstring>
 #include <exception>
 
-#include "worldtune/error.h"
-
 namespace worldtune::measure {
 
 namespace {
@@ -40,11 +38,24 @@ void write_all(int fd, const std::string &s) {
   }
 }
 
+/// Starts a child; on failure (no file descriptors or processes left) r.pid stays -1 and
+/// r.output says why.
 Running spawn(const ChildJob &job, size_t index) {
+  Running r;
+  r.job = index;
+  r.start = Clock::now();
   int fds[2];
-  WT_ASSERT(::pipe(fds) == 0, "pipe failed: " << std::strerror(errno));
+  if (::pipe(fds) != 0) {
+    r.output = std::string("cannot create a pipe: ") + std::strerror(errno);
+    return r;
+  }
   pid_t pid = ::fork();
-  WT_ASSERT(pid >= 0, "fork failed: " << std::strerror(errno));
+  if (pid < 0) {
+    r.output = std::string("cannot fork: ") + std::strerror(errno);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return r;
+  }
   if (pid == 0) {
     ::setpgid(0, 0);
     ::close(fds[0]);
@@ -66,11 +77,8 @@ Running spawn(const ChildJob &job, size_t index) {
   ::setpgid(pid, pid);
   ::close(fds[1]);
   ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
-  Running r;
-  r.job = index;
   r.pid = pid;
   r.fd = fds[0];
-  r.start = Clock::now();
   return r;
 }
 
@@ -120,7 +128,13 @@ std::vector<ChildResult> run_isolated(const std::vector<ChildJob> &jobs, int n_p
   n_parallel = std::max(1, n_parallel);
   while (next < jobs.size() || !running.empty()) {
     while (next < jobs.size() && static_cast<int>(running.size()) < n_parallel) {
-      running.push_back(spawn(jobs[next], next));
+      Running r = spawn(jobs[next], next);
+      if (r.pid < 0) {
+        results[next].exit_code = -1;
+        results[next].output = r.output;
+      } else {
+        running.push_back(std::move(r));
+      }
       ++next;
     }
     std::vector<pollfd> pfds;
@@ -143,6 +157,7 @@ std::vector<ChildResult> run_isolated(const std::vector<ChildJob> &jobs, int n_p
 
 std::string describe_exit(const ChildResult &r) {
   if (r.timed_out) return "killed after the timeout";
+  if (r.exit_code == -1) return "could not be started";
   if (r.signal != 0)
     return "killed by signal " + std::to_string(r.signal) + " (" + ::strsignal(r.signal) + ")";
   return "exited with code " + std::to_string(r.exit_code);

@@ -22,6 +22,17 @@ int step_stage(const Step &step) {
 
 namespace {
 
+/// Largest split length or extent accepted from a step list (products stay far from overflow).
+constexpr int64_t kMaxLength = int64_t{1} << 31;
+
+/// a * b, or a UserError when a step list's lengths multiply beyond kMaxLength.
+int64_t checked_mul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  WT_USER_CHECK(!__builtin_mul_overflow(a, b, &r) && r <= kMaxLength, BadSchedule,
+                "split lengths multiply to more than " << kMaxLength);
+  return r;
+}
+
 void check_stage(const State &state, int id, bool allow_placeholder = false) {
   WT_USER_CHECK(
       id >= 0 && id < state.num_stages(), BadSchedule,
@@ -57,7 +68,7 @@ void do_split(State &state, int stage_id, int iter, const std::vector<int64_t> &
   int64_t prod = 1;
   for (int64_t l : inner) {
     known = known && l > 0;
-    prod *= std::max<int64_t>(l, 1);
+    prod = checked_mul(prod, std::max<int64_t>(l, 1));
   }
   std::vector<Iterator> parts;
   IterRelation rel;
@@ -80,7 +91,8 @@ void do_split(State &state, int stage_id, int iter, const std::vector<int64_t> &
   st.iters.erase(st.iters.begin() + iter);
   st.iters.insert(st.iters.begin() + iter, parts.begin(), parts.end());
   st.relations.push_back(rel);
-  retarget_attach(state, stage_id, {it.uid}, parts.front().uid);
+  // Stages computed at the split loop stay at the same granularity: the innermost part.
+  retarget_attach(state, stage_id, {it.uid}, parts.back().uid);
 }
 
 std::vector<int64_t> lengths_or_zero(const std::vector<std::optional<int64_t>> &ls) {
@@ -94,7 +106,8 @@ void apply_split(State &state, const SplitStep &s) {
   check_iter(state, s.stage, s.iter);
   WT_USER_CHECK(!s.lengths.empty(), BadSchedule, "split without lengths");
   for (const auto &l : s.lengths)
-    WT_USER_CHECK(!l || *l > 0, BadSchedule, "split length " << *l << " is not positive");
+    WT_USER_CHECK(!l || (*l > 0 && *l <= kMaxLength), BadSchedule,
+                  "split length " << *l << " is not in [1, " << kMaxLength << "]");
   const Iterator &it = state.stage(s.stage).iters[s.iter];
   WT_USER_CHECK(
       s.extent == 0 || it.extent == 0 || s.extent == it.extent, BadSchedule,
@@ -109,7 +122,7 @@ void apply_split(State &state, const SplitStep &s) {
   int64_t prod = 1;
   for (int64_t l : ls) {
     known = known && l > 0;
-    prod *= std::max<int64_t>(l, 1);
+    prod = checked_mul(prod, std::max<int64_t>(l, 1));
   }
   std::vector<int64_t> inner(ls.begin() + 1, ls.end());
   inner.push_back(known ? (it.extent + prod - 1) / prod : 0);
@@ -137,7 +150,7 @@ void apply_fuse(State &state, const FuseStep &s) {
   for (int i : s.iters) {
     const Iterator &it = st.iters[i];
     fused.name += it.name + "@";
-    fused.extent = (fused.extent == 0 || it.extent == 0) ? 0 : fused.extent * it.extent;
+    fused.extent = (fused.extent == 0 || it.extent == 0) ? 0 : checked_mul(fused.extent, it.extent);
     any_spatial = any_spatial || it.kind == IterKind::Spatial;
     any_reduce = any_reduce || it.kind == IterKind::Reduction;
     if (it.kind == IterKind::Mixed) any_spatial = any_reduce = true;
@@ -183,8 +196,8 @@ void apply_pragma(State &state, const PragmaStep &s) {
   check_stage(state, s.stage);
   check_iter(state, s.stage, s.iter);
   const std::string prefix = "auto_unroll_max_step$";
-  WT_USER_CHECK(s.pragma.rfind(prefix, 0) == 0, BadSchedule,
-                "unsupported pragma '" << s.pragma << "'");
+  // Other pragmas (from TVM logs) are kept in the history but have no effect on CPU.
+  if (s.pragma.rfind(prefix, 0) != 0) return;
   std::string v = s.pragma.substr(prefix.size());
   bool numeric = !v.empty() && v.size() < 9 &&
                  std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -203,6 +216,31 @@ void apply_compute_at(State &state, const ComputeAtStep &s) {
                 "stage " << s.stage << " is an output and cannot be computed inside another");
   WT_USER_CHECK(state.stage(s.target_stage).compute_at != ComputeAtKind::Inlined, BadSchedule,
                 "compute_at target stage " << s.target_stage << " is inlined");
+  // Every consumer must be the target itself, or be computed inside the chosen loop of the
+  // target (directly or through its own attach chain): otherwise the stage would be computed in
+  // a loop its readers are not in.
+  const Stage &target = state.stage(s.target_stage);
+  for (int c : state.consumers(s.stage)) {
+    int cur = c;
+    bool inside = false;
+    while (true) {
+      if (cur == s.target_stage) {
+        inside = true;
+        break;
+      }
+      const Stage &cs = state.stage(cur);
+      if (cs.compute_at != ComputeAtKind::Iter) break;
+      if (cs.attach_stage == s.target_stage) {
+        inside = target.find_iter(cs.attach_uid) >= s.target_iter;
+        break;
+      }
+      cur = cs.attach_stage;
+    }
+    WT_USER_CHECK(inside, BadSchedule,
+                  "compute_at: stage " << s.stage << " is read by stage " << c
+                                       << ", which is not computed inside stage " << s.target_stage
+                                       << "'s iterator " << s.target_iter);
+  }
   Stage &st = state.mutable_stage(s.stage);
   st.compute_at = ComputeAtKind::Iter;
   st.attach_stage = s.target_stage;
@@ -390,7 +428,7 @@ std::vector<std::optional<int64_t>> follow_split_lengths(const std::vector<Step>
     if (!src.lengths[j] || !last) {
       last.reset();
     } else {
-      last = *last * *src.lengths[j];
+      last = checked_mul(*last, *src.lengths[j]);
     }
   }
   out.push_back(last);
@@ -408,7 +446,7 @@ std::optional<int64_t> follow_fused_split_length(const std::vector<Step> &histor
     if (!src.lengths[s.level] || !out)
       out.reset();
     else
-      out = *out * *src.lengths[s.level];
+      out = checked_mul(*out, *src.lengths[s.level]);
   }
   return out;
 }

@@ -62,9 +62,12 @@ bool fill_tile_size(State &state, const AnnotationParams &p, Rng &rng) {
   return true;
 }
 
+/// Ansor's GetSingleConsumerId: the only consumer, or the common root of several.
 int single_consumer_root(const State &state, int stage_id) {
+  std::vector<int> consumers = state.consumers(stage_id);
+  if (consumers.size() == 1) return consumers[0];
   int target = -1;
-  for (int c : state.consumers(stage_id)) {
+  for (int c : consumers) {
     const auto &cs = state.stage(c);
     int root = cs.compute_at == ComputeAtKind::Iter ? cs.attach_stage : c;
     if (target == -1)

@@ -183,8 +183,9 @@ class MultiLevelTilingWithFusion : public SketchRule {
   explicit MultiLevelTilingWithFusion(const SketchParams &p) : p_(p) {}
   Condition condition(const State &s, int id) const override {
     int target;
+    // A consumer that is already tiled cannot follow this stage's tiling.
     if (is_placeholder(s, id) || !needs_multi_level_tiling(s, id) ||
-        !has_single_elementwise_matched_consumer(s, id, &target))
+        !has_single_elementwise_matched_consumer(s, id, &target) || s.is_tiled(target))
       return Condition::Pass;
     return s.has_cache_write_stage(id) ? Condition::ApplyAndSkipRest : Condition::Apply;
   }
