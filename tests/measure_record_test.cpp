@@ -88,6 +88,13 @@ TEST(Records, KillTruncatedLastLineIsDroppedAndAppendingContinues) {
   EXPECT_EQ(rs.size(), 2u);
 }
 
+TEST(Records, WriterCreatesTheDirectory) {
+  testing::ScratchDir dir;
+  std::string path = dir.file("runs/today/r.jsonl");
+  RecordWriter(path).append(sample_record());
+  EXPECT_EQ(read_records(path).size(), 1u);
+}
+
 TEST(Records, CompleteLastLineWithoutNewlineIsKept) {
   testing::ScratchDir dir;
   std::string path = dir.file("r.jsonl");

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "worldtune/error.h"
@@ -112,6 +113,9 @@ std::vector<MeasureRecord> read_records(const std::string &path) {
 }
 
 RecordWriter::RecordWriter(const std::string &path) : path_(path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
   WT_USER_CHECK(
       fd_ >= 0, Io,
