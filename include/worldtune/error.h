@@ -27,22 +27,6 @@ class UserError : public std::runtime_error {
 
 [[noreturn]] void assert_fail(const char *cond, const char *file, int line, const std::string &msg);
 
-/// Builds a message with << and throws UserError(kind, message).
-class ErrorBuilder {
- public:
-  explicit ErrorBuilder(ErrorKind kind) : kind_(kind) {}
-  template <typename T>
-  ErrorBuilder &operator<<(const T &v) {
-    os_ << v;
-    return *this;
-  }
-  [[noreturn]] void raise() const { throw UserError(kind_, os_.str()); }
-
- private:
-  ErrorKind kind_;
-  std::ostringstream os_;
-};
-
 }  // namespace worldtune
 
 #define WT_ASSERT(cond, msg)                                                    \

@@ -284,13 +284,6 @@ CompileOutcome compile_to_object(const HalideProgram &program, const std::string
   });
 }
 
-CompileOutcome compile_to_lowered_stmt(const HalideProgram &program, const std::string &stmt_path,
-                                       const std::string &fn_name, const std::string &target) {
-  return with_pipeline(program, [&](Halide::Pipeline p, const std::vector<Halide::Argument> &args) {
-    p.compile_to_lowered_stmt(stmt_path, args, Halide::StmtOutputFormat::Text, target_from(target));
-  });
-}
-
 void compile_runtime_object(const std::string &object_path, const std::string &target) {
   Halide::compile_standalone_runtime(object_path, target_from(target));
 }

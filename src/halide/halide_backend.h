@@ -30,11 +30,6 @@ CompileOutcome compile_to_object(const schedule::HalideProgram &program,
                                  const std::string &object_path, const std::string &fn_name,
                                  const std::string &target);
 
-/// Writes Halide's lowered statement of the program (for inspection and export).
-CompileOutcome compile_to_lowered_stmt(const schedule::HalideProgram &program,
-                                       const std::string &stmt_path, const std::string &fn_name,
-                                       const std::string &target);
-
 /// Compiles the standalone Halide runtime for target into an object file.
 void compile_runtime_object(const std::string &object_path, const std::string &target);
 

@@ -223,26 +223,6 @@ bool ComputeDAG::elementwise_match(int op, int target) const {
   return true;
 }
 
-int ComputeDAG::num_common_outer_iterators(int op, int target) const {
-  const Op &p = ops_[op];
-  const Op &c = ops_[target];
-  std::vector<Expr> loads = loads_of(c.body, op);
-  if (loads.empty()) return 0;
-  int n = 0;
-  for (size_t d = 0; d < std::min(p.axes.size(), c.axes.size()); ++d) {
-    if (p.axes[d].extent != c.axes[d].extent) break;
-    bool ok = true;
-    for (const Expr &load : loads) {
-      std::set<int> vs;
-      gather_vars(load->args[d], &vs);
-      ok = ok && is_simple_index(load->args[d]) && vs.size() == 1 && *vs.begin() == int(d);
-    }
-    if (!ok) break;
-    ++n;
-  }
-  return n;
-}
-
 std::string ComputeDAG::to_string() const {
   std::vector<std::string> tensor_names;
   for (const Op &op : ops_) tensor_names.push_back(op.name);

@@ -74,8 +74,6 @@ class ComputeDAG {
   /// Ansor's ElementWiseMatch: a chain of single-consumer, same-shape, elementwise reads leads from
   /// op to target.
   bool elementwise_match(int op, int target) const;
-  /// Number of leading axes of op that equal target's and are read as axis(+const) by target.
-  int num_common_outer_iterators(int op, int target) const;
 
   /// Multi-line description (`worldtune show`).
   std::string to_string() const;
@@ -97,7 +95,6 @@ struct Tensor {
   Expr operator()(Expr first, Args... rest) const {
     return (*this)(std::vector<Expr>{first, Expr(rest)...});
   }
-  int64_t dim(int i) const { return shape.at(i); }
 };
 
 using Vars = std::vector<Expr>;

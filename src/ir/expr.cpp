@@ -223,8 +223,6 @@ int64_t eval_int(const Expr &e, const std::vector<int64_t> &vars) {
   return 0;
 }
 
-namespace {
-
 const char *binary_symbol(ExprKind k) {
   switch (k) {
     case ExprKind::Add:
@@ -270,8 +268,6 @@ const char *call_name(ExprKind k) {
       return nullptr;
   }
 }
-
-}  // namespace
 
 std::string to_string(const Expr &e, const std::vector<std::string> &var_names,
                       const std::vector<std::string> &tensor_names) {

@@ -103,6 +103,11 @@ Expr simplify(const Expr &e);
 /// Evaluates an integer expression with var values.
 int64_t eval_int(const Expr &e, const std::vector<int64_t> &vars);
 
+/// Infix spelling of Add, Sub, Mul, Div, LT, LE, EQ, And (" + ", "*", ...); nullptr otherwise.
+const char *binary_symbol(ExprKind kind);
+/// Function-call spelling of the other non-leaf kinds ("floordiv", "min", "select", "exp", ...).
+const char *call_name(ExprKind kind);
+
 /// Printable form, with names for vars and tensors.
 std::string to_string(const Expr &e, const std::vector<std::string> &var_names,
                       const std::vector<std::string> &tensor_names);

@@ -51,13 +51,11 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
   size_t colon = key.find(':');
   std::string name = trim(key.substr(0, colon));
   const OpDefinition *def = find(name);
-  if (def == nullptr) {
-    (ErrorBuilder(ErrorKind::BadWorkload)
-     << "unknown operator '" << name << "' in workload key '" << raw_key << "'; known operators: "
-     << join_mapped(ops_, ", ", [](const OpDefinition &d) { return d.name; })
-     << " (see `worldtune workloads`)")
-        .raise();
-  }
+  WT_USER_CHECK(def != nullptr, BadWorkload,
+                "unknown operator '"
+                    << name << "' in workload key '" << raw_key << "'; known operators: "
+                    << join_mapped(ops_, ", ", [](const OpDefinition &d) { return d.name; })
+                    << " (see `worldtune workloads`)");
   ParamMap params;
   for (const ParamSpec &p : def->params) params[p.name] = p.default_value;
   if (colon != std::string::npos && !trim(key.substr(colon + 1)).empty()) {

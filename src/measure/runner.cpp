@@ -100,7 +100,7 @@ std::string load(const std::string &runtime_so, const std::string &so, int threa
   k->buffers.resize(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     halide_buffer_t &b = k->buffers[i];
-    std::memset(&b, 0, sizeof(b));
+    b = halide_buffer_t();
     b.host = reinterpret_cast<uint8_t *>(k->data[i].data());
     b.type = halide_type_t(halide_type_float, 32);
     b.dimensions = static_cast<int32_t>(k->dims[i].size());

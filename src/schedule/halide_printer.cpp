@@ -50,40 +50,23 @@ struct ExprPrinter {
         return var(e->id);
       case ExprKind::Load:
         return load(e, guarded);
-      case ExprKind::Add:
-        return "(" + a(0, guarded) + " + " + a(1, guarded) + ")";
-      case ExprKind::Sub:
-        return "(" + a(0, guarded) + " - " + a(1, guarded) + ")";
-      case ExprKind::Mul:
-        return "(" + a(0, guarded) + "*" + a(1, guarded) + ")";
-      case ExprKind::Div:
+      // Halide's / and % on integers are floor division and modulo.
       case ExprKind::FloorDiv:
         return "(" + a(0, guarded) + "/" + a(1, guarded) + ")";
       case ExprKind::Mod:
         return "(" + a(0, guarded) + " % " + a(1, guarded) + ")";
-      case ExprKind::Min:
-        return "min(" + a(0, guarded) + ", " + a(1, guarded) + ")";
-      case ExprKind::Max:
-        return "max(" + a(0, guarded) + ", " + a(1, guarded) + ")";
-      case ExprKind::LT:
-        return "(" + a(0, guarded) + " < " + a(1, guarded) + ")";
-      case ExprKind::LE:
-        return "(" + a(0, guarded) + " <= " + a(1, guarded) + ")";
-      case ExprKind::EQ:
-        return "(" + a(0, guarded) + " == " + a(1, guarded) + ")";
-      case ExprKind::And:
-        return "(" + a(0, guarded) + " && " + a(1, guarded) + ")";
       // Halide's select evaluates both sides: loads under a condition are clamped in bounds.
       case ExprKind::Select:
         return "select(" + a(0, guarded) + ", " + a(1, true) + ", " + a(2, true) + ")";
-      case ExprKind::Exp:
-        return "exp(" + a(0, guarded) + ")";
-      case ExprKind::Sqrt:
-        return "sqrt(" + a(0, guarded) + ")";
-      case ExprKind::Tanh:
-        return "tanh(" + a(0, guarded) + ")";
+      default:
+        break;
     }
-    return "?";
+    if (const char *sym = ir::binary_symbol(e.kind()))
+      return "(" + a(0, guarded) + sym + a(1, guarded) + ")";
+    std::string call = std::string(ir::call_name(e.kind())) + "(";
+    for (size_t i = 0; i < e->args.size(); ++i)
+      call += (i ? ", " : "") + a(static_cast<int>(i), guarded);
+    return call + ")";
   }
 };
 

@@ -120,32 +120,18 @@ State State::replay(std::shared_ptr<const ir::ComputeDAG> initial_dag,
   return s;
 }
 
-namespace {
-
-/// Neighbours of a stage in one direction of the DAG, looking through inlined stages.
-std::vector<int> neighbours_through_inlined(const State &state, int id, bool downstream) {
+std::vector<int> State::consumers(int id) const {
   std::set<int> out;
   std::function<void(int)> walk = [&](int s) {
-    const auto &next = downstream ? state.dag().consumers(s) : state.dag().producers(s);
-    for (int n : next) {
-      if (state.stage(n).compute_at == ComputeAtKind::Inlined)
-        walk(n);
+    for (int c : dag_->consumers(s)) {
+      if (stages_[c].compute_at == ComputeAtKind::Inlined)
+        walk(c);
       else
-        out.insert(n);
+        out.insert(c);
     }
   };
   walk(id);
   return {out.begin(), out.end()};
-}
-
-}  // namespace
-
-std::vector<int> State::consumers(int id) const {
-  return neighbours_through_inlined(*this, id, true);
-}
-
-std::vector<int> State::producers(int id) const {
-  return neighbours_through_inlined(*this, id, false);
 }
 
 std::vector<int> State::attached_to(int id, int uid) const {
@@ -171,12 +157,6 @@ bool State::has_reduce_iter(int id) const {
 bool State::has_cache_write_stage(int id) const {
   for (const Step &s : steps_)
     if (const auto *p = std::get_if<CacheWriteStep>(&s); p && p->stage == id) return true;
-  return false;
-}
-
-bool State::has_rfactor_stage(int id) const {
-  for (const Step &s : steps_)
-    if (const auto *p = std::get_if<RfactorStep>(&s); p && p->stage == id) return true;
   return false;
 }
 

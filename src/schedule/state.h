@@ -91,8 +91,6 @@ class State {
 
   /// Stages reading stage id, looking through inlined stages (Ansor's GetConsumers).
   std::vector<int> consumers(int id) const;
-  /// Stages read by stage id, looking through inlined stages.
-  std::vector<int> producers(int id) const;
   /// Stages attached (compute_at) to iterator uid of stage id.
   std::vector<int> attached_to(int id, int uid) const;
   /// True when stage id has been split or fused (Ansor's IsTiled).
@@ -100,7 +98,6 @@ class State {
   bool has_reduce_iter(int id) const;
   /// True when a cache_write stage (X.local) feeds stage id.
   bool has_cache_write_stage(int id) const;
-  bool has_rfactor_stage(int id) const;
   /// True when every split length is defined.
   bool is_concrete() const;
 

@@ -27,12 +27,6 @@ class SketchRule {
 bool is_output(const State &s, int id) { return s.dag().consumers(id).empty(); }
 bool is_placeholder(const State &s, int id) { return s.dag().op(id).is_placeholder; }
 
-std::vector<int> uids_of(const schedule::Stage &st) {
-  std::vector<int> out;
-  for (const auto &it : st.iters) out.push_back(it.uid);
-  return out;
-}
-
 /// Reorders stage iterators to the given uid order.
 void reorder_by_uids(State &s, int stage_id, const std::vector<int> &uids) {
   std::vector<int> order;

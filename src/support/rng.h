@@ -21,14 +21,8 @@ class Rng {
     } while (x >= limit);
     return x % n;
   }
-  int uniform_int(int n) { return static_cast<int>(uniform(static_cast<uint64_t>(n))); }
   /// Uniform double in [0, 1).
   double uniform_real() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
-  template <typename T>
-  const T &choice(const std::vector<T> &v) {
-    return v[uniform(v.size())];
-  }
-  uint64_t next() { return engine_(); }
 
  private:
   std::mt19937_64 engine_;

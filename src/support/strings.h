@@ -22,9 +22,4 @@ std::string join_mapped(const Range &r, const std::string &sep, Fn fn) {
   return os.str();
 }
 
-template <typename Range>
-std::string join(const Range &r, const std::string &sep) {
-  return join_mapped(r, sep, [](const auto &x) { return x; });
-}
-
 }  // namespace worldtune
