@@ -84,7 +84,8 @@ int main(int argc, char **argv) {
     measure::LocalBuilder one(o, dir);
     std::vector<double> single;
     for (int i = 0; i < std::min<int>(4, static_cast<int>(states.size())); ++i)
-      single.push_back(one.build({{w.dag, states[i].steps(), false}})[0].seconds);
+      single.push_back(
+          one.build({{w.dag, states[i].steps(), measure::BuildMethod::Schedule, ""}})[0].seconds);
     // The parallel builder and the runner, through the measurer (build batch, then run).
     o.build_parallel = 0;
     measure::ProgramMeasurer m(w, o, hw, 1, nullptr);

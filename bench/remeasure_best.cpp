@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 
+#include "deploy/best_records.h"
 #include "ir/workload.h"
 #include "measure/program_measurer.h"
 #include "worldtune/record.h"
@@ -19,19 +19,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
-  std::map<std::string, MeasureRecord> best;
-  std::vector<std::string> order;
-  for (const MeasureRecord &r : read_records(argv[1])) {
-    if (!r.result.ok()) continue;
-    auto it = best.find(r.workload);
-    if (it == best.end()) order.push_back(r.workload);
-    if (it == best.end() || r.result.mean_cost() < it->second.result.mean_cost())
-      best[r.workload] = r;
-  }
   std::printf("%-56s %12s %12s %12s\n", "workload", "recorded", "re-measured", "GFLOP/s");
-  for (const std::string &key : order) {
-    const MeasureRecord &r = best[key];
-    ir::Workload w = ir::parse_workload(key);
+  for (const deploy::WorkloadRecords &summary : deploy::summarize_records(read_records(argv[1]))) {
+    if (!summary.best) continue;
+    const MeasureRecord &r = *summary.best;
+    ir::Workload w = ir::parse_workload(r.workload);
     measure::MeasureOptions o;
     o.repeat = repeats;
     o.check = measure::CheckPolicy::All;
@@ -41,7 +33,7 @@ int main(int argc, char **argv) {
     std::vector<double> c = res.costs;
     std::sort(c.begin(), c.end());
     double med = c[c.size() / 2];
-    std::printf("%-56s %9.3f ms %9.3f ms %12.2f%s\n", key.substr(0, 56).c_str(),
+    std::printf("%-56s %9.3f ms %9.3f ms %12.2f%s\n", r.workload.substr(0, 56).c_str(),
                 r.result.mean_cost() * 1e3, med * 1e3, w.dag->flop_count() / med / 1e9,
                 res.ok() ? "" : "  (failed)");
   }

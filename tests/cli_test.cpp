@@ -1,31 +1,19 @@
 /// \file The worldtune binary end to end: listing, show, measure, and clear errors for bad input.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <string>
 
+#include "cli_test_util.h"
 #include "measure_test_util.h"
 #include "worldtune/record.h"
 
 namespace worldtune {
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out;  // stdout and stderr
-};
+using testing::CliRun;
 
-CliRun run(const std::string &args) {
-  std::string cmd = std::string(WORLDTUNE_BIN) + " " + args + " 2>&1";
-  FILE *p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = ::pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+CliRun run(const std::string &args) { return testing::run_cli(args); }
 
 TEST(Cli, WorkloadsListsTheLibrary) {
   CliRun r = run("workloads");

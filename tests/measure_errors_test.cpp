@@ -41,7 +41,7 @@ class RunnerErrors : public ::testing::Test {
     dag_ = ir::parse_workload(kMatmul).dag;
     // The true reference, from the naive Halide pipeline.
     LocalBuilder b(options_, dir_.path());
-    BuildResult r = b.build({{dag_, {}, true}})[0];
+    BuildResult r = b.build({{dag_, {}, BuildMethod::Naive, ""}})[0];
     ASSERT_EQ(r.error, MeasureErrorCode::NoError) << r.message;
     reference_ = dir_.file("ref.bin");
     ASSERT_EQ(runner_->write_reference(*dag_, r.so_path, reference_, 30), "");
@@ -128,15 +128,16 @@ TEST(BuilderErrors, CodesForInstantiationCompileAndTimeout) {
   // A step list that does not replay.
   std::vector<schedule::Step> invalid = {schedule::SplitStep{conv, 42, 0, {2}, true}};
   LocalBuilder builder(o, dir.path());
-  auto r =
-      builder.build({{dag, par.steps(), false}, {huge, big.steps(), false}, {dag, invalid, false}});
+  auto r = builder.build({{dag, par.steps(), BuildMethod::Schedule, ""},
+                          {huge, big.steps(), BuildMethod::Schedule, ""},
+                          {dag, invalid, BuildMethod::Schedule, ""}});
   EXPECT_EQ(r[0].error, MeasureErrorCode::Instantiation) << r[0].message;
   EXPECT_EQ(r[1].error, MeasureErrorCode::CompileHost) << r[1].message;
   EXPECT_EQ(r[2].error, MeasureErrorCode::Instantiation) << r[2].message;
   EXPECT_NE(r[2].message.find("iterator 42"), std::string::npos);
   o.build_timeout_s = 0.005;  // far below any Halide compile
   LocalBuilder slow(o, dir.path());
-  auto t = slow.build({{dag, {}, false}});
+  auto t = slow.build({{dag, {}, BuildMethod::Schedule, ""}});
   EXPECT_EQ(t[0].error, MeasureErrorCode::BuildTimeout);
 }
 

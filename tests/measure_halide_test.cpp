@@ -53,7 +53,7 @@ TEST(HalideTranslation, EveryOperatorMatchesTheInterpreter) {
   LocalRunner runner(o, ensure_runtime("host"));
   std::vector<BuildInput> inputs;
   for (const std::string &key : kSmallWorkloads)
-    inputs.push_back({ir::parse_workload(key).dag, {}, true});
+    inputs.push_back({ir::parse_workload(key).dag, {}, BuildMethod::Naive, ""});
   std::vector<BuildResult> built = builder.build(inputs);
   for (size_t i = 0; i < kSmallWorkloads.size(); ++i) {
     SCOPED_TRACE(kSmallWorkloads[i]);

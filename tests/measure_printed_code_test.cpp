@@ -72,7 +72,7 @@ TEST(PrintedCode, CompilesAndComputesTheReference) {
     ASSERT_EQ(std::system(("cc -shared -o " + so + " " + obj).c_str()), 0);
     auto dag = ir::parse_workload(cs[i].key).dag;
     std::string ref = dir.file("ref" + std::to_string(i));
-    BuildResult naive = builder.build({BuildInput{dag, {}, true}})[0];
+    BuildResult naive = builder.build({BuildInput{dag, {}, BuildMethod::Naive, ""}})[0];
     ASSERT_EQ(naive.error, MeasureErrorCode::NoError);
     ASSERT_EQ(runner.write_reference(*dag, naive.so_path, ref, 60), "");
     MeasureResult r = runner.run(*dag, so, ref);

@@ -6,7 +6,7 @@
 
 #include "search/annotation_rules.h"
 #include "search/sketch_rules.h"
-#include "test_dags.h"
+#include "test_states.h"
 
 namespace worldtune::search {
 namespace {
@@ -23,11 +23,7 @@ TEST(Annotation, FactorizationSchemesAreExactDivisors) {
 }
 
 std::vector<State> sample(const std::string &key, int n, uint64_t seed) {
-  SketchParams sp;
-  auto sketches = generate_sketches(State(testing::dag_of(key)), sp);
-  AnnotationParams ap;
-  Rng rng(seed);
-  return sample_states(sketches, n, ap, rng);
+  return testing::random_states(key, n, seed);
 }
 
 TEST(Annotation, SampledStatesAreConcreteValidAndDistinct) {

@@ -10,7 +10,7 @@
 namespace worldtune {
 
 /// What kind of user input was wrong; the CLI prints it as `error: <kind>: <message>`.
-enum class ErrorKind { BadWorkload, BadSchedule, BadRecord, BadTarget, BadArgument, Io };
+enum class ErrorKind { BadWorkload, BadSchedule, BadRecord, BadTarget, BadArgument, BadModel, Io };
 
 const char *error_kind_name(ErrorKind kind);
 

@@ -23,6 +23,11 @@ struct MeasureRecord {
   nlohmann::json measure;  ///< how it was measured: number, repeat, min_repeat_ms, ...
   uint64_t seed = 0;       ///< search seed that produced the schedule
   std::string tuner_version;
+  /// "" for a tuned schedule (`steps`); else the baseline measured instead, e.g. "onednn" (its
+  /// `steps` are empty). Readers looking for the best schedule skip baselines.
+  std::string method;
+
+  bool is_baseline() const { return !method.empty(); }
 };
 
 nlohmann::json record_to_json(const MeasureRecord &r);

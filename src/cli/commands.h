@@ -5,6 +5,7 @@
 #include <string>
 
 #include "measure/measure_options.h"
+#include "tune/tuner.h"
 
 namespace worldtune::cli {
 
@@ -25,5 +26,41 @@ struct MeasureCommandOptions {
   measure::MeasureOptions measure;
 };
 int run_measure(const MeasureCommandOptions &o);
+
+// Tuning (tune_command.cpp).
+
+struct TuneCommandOptions {
+  tune::TuneOptions tune;
+  std::string cost_model = "xgb";
+  std::string load_model;  ///< start from a model trained elsewhere
+  std::string save_model;  ///< write the trained model at the end
+  bool no_warmup = false;  ///< trust the model from the first round (no random warm-up)
+};
+int run_tune(const TuneCommandOptions &o);
+
+// Results (result_commands.cpp): the best record, its export, and baselines to compare it with.
+
+struct BestOptions {
+  std::string records;
+  std::string workload;  ///< "": every workload of the file
+};
+int run_best(const BestOptions &o);
+
+struct ExportCommandOptions {
+  std::string records;
+  std::string workload;
+  std::string out_dir;
+  std::string target = "host";
+  std::string name;
+};
+int run_export(const ExportCommandOptions &o);
+
+struct BaselineCommandOptions {
+  std::string workload;
+  std::string method;
+  std::string records;
+  measure::MeasureOptions measure;
+};
+int run_baseline(const BaselineCommandOptions &o);
 
 }  // namespace worldtune::cli

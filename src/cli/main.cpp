@@ -40,6 +40,91 @@ worldtune::measure::CheckPolicy parse_check(const std::string &s) {
   return worldtune::measure::CheckPolicy::NewBest;
 }
 
+/// `tune` and its flags (tune_command.cpp).
+struct TuneCommand {
+  worldtune::cli::TuneCommandOptions opts;
+  std::string check = "best";
+  CLI::App *cmd = nullptr;
+};
+
+void add_tune_command(CLI::App &app, TuneCommand &t) {
+  auto &o = t.opts;
+  t.cmd = app.add_subcommand("tune",
+                             "search schedules with Ansor's evolutionary search and a cost "
+                             "model; several workloads share the trial budget");
+  t.cmd->add_option("--workload", o.tune.workloads, "workload key (repeatable)")->required();
+  t.cmd->add_option("--trials", o.tune.trials, "measurement trials in all")
+      ->check(CLI::PositiveNumber);
+  t.cmd->add_option("--cost-model", o.cost_model, "random or xgb")
+      ->check(CLI::IsMember({"random", "xgb"}));
+  t.cmd->add_option("--records", o.tune.records, "JSON-lines records file (appended)")->required();
+  t.cmd->add_option("--seed", o.tune.seed, "search seed");
+  t.cmd->add_option("--early-stopping", o.tune.scheduler.early_stopping,
+                    "stop a workload (and the run) after this many trials without improvement");
+  t.cmd->add_flag("--resume", o.tune.resume, "continue the run recorded in --records");
+  t.cmd->add_option("--per-round", o.tune.measures_per_round, "candidates measured per round")
+      ->check(CLI::PositiveNumber);
+  t.cmd->add_option("--log", o.tune.log, "error log (default: <records>.log)");
+  t.cmd->add_option("--load-model", o.load_model, "start from a saved cost model");
+  t.cmd->add_option("--save-model", o.save_model, "save the trained cost model at the end");
+  t.cmd->add_flag("--no-warmup", o.no_warmup,
+                  "use the model from the first round (Ansor predicts randomly until 100 samples)");
+  t.cmd->add_option("--task-scheduler", o.tune.scheduler.strategy, "gradient or round-robin")
+      ->check(CLI::IsMember({"gradient", "round-robin"}));
+  t.cmd
+      ->add_option("--population", o.tune.search.evolutionary_search_population,
+                   "evolutionary search population")
+      ->check(CLI::PositiveNumber);
+  t.cmd
+      ->add_option("--generations", o.tune.search.evolutionary_search_num_iters,
+                   "evolutionary search generations")
+      ->check(CLI::NonNegativeNumber);
+  add_measure_flags(t.cmd, o.tune.measure, t.check);
+}
+
+/// best, export and baseline: the commands on results (result_commands.cpp).
+struct ResultCommands {
+  worldtune::cli::BestOptions best;
+  worldtune::cli::ExportCommandOptions exp;
+  worldtune::cli::BaselineCommandOptions baseline;
+  std::string baseline_check = "all";  // a baseline is only worth its number when checked
+};
+
+void add_result_commands(CLI::App &app, ResultCommands &r) {
+  auto *best =
+      app.add_subcommand("best", "print the best record of each workload and its schedule");
+  best->add_option("--records", r.best.records, "JSON-lines records file")->required();
+  best->add_option("--workload", r.best.workload, "only this workload key");
+  auto *exp = app.add_subcommand("export", "export a workload's best schedule as a library");
+  exp->add_option("--records", r.exp.records, "JSON-lines records file")->required();
+  exp->add_option("--workload", r.exp.workload, "workload key")->required();
+  exp->add_option("--out", r.exp.out_dir, "directory to write into")->required();
+  exp->add_option("--target", r.exp.target, "Halide target string (default: host)");
+  exp->add_option("--name", r.exp.name, "function and file name (default: the operator's)");
+  auto *base = app.add_subcommand("baseline",
+                                  "measure a baseline: naive, Halide's autoschedulers "
+                                  "or oneDNN, like a tuned schedule");
+  base->add_option("--workload", r.baseline.workload, "workload key")->required();
+  base->add_option("--method", r.baseline.method,
+                   "naive, halide-adams2019, halide-mullapudi2016 or onednn")
+      ->required();
+  base->add_option("--records", r.baseline.records, "JSON-lines records file to append to");
+  // Adams2019 searched 7 minutes for a 56x56x64 conv2d on 2 cores: far beyond a candidate build.
+  r.baseline.measure.build_timeout_s = 1200;
+  add_measure_flags(base, r.baseline.measure, r.baseline_check);
+}
+
+/// Runs the result command given, or returns -1 when the command is another one.
+int run_result_command(const CLI::App &app, ResultCommands &r) {
+  if (app.got_subcommand("best")) return worldtune::cli::run_best(r.best);
+  if (app.got_subcommand("export")) return worldtune::cli::run_export(r.exp);
+  if (app.got_subcommand("baseline")) {
+    r.baseline.measure.check = parse_check(r.baseline_check);
+    return worldtune::cli::run_baseline(r.baseline);
+  }
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -66,6 +151,10 @@ int main(int argc, char **argv) {
   meas_cmd->add_option("--batch", meas.batch, "candidates built together")
       ->check(CLI::PositiveNumber);
   add_measure_flags(meas_cmd, meas.measure, check);
+  ResultCommands results;
+  add_result_commands(app, results);
+  TuneCommand tune;
+  add_tune_command(app, tune);
 
   try {
     app.parse(argc, argv);
@@ -78,6 +167,11 @@ int main(int argc, char **argv) {
     if (app.got_subcommand("measure")) {
       meas.measure.check = parse_check(check);
       return worldtune::cli::run_measure(meas);
+    }
+    if (int rc = run_result_command(app, results); rc >= 0) return rc;
+    if (tune.cmd->parsed()) {
+      tune.opts.tune.measure.check = parse_check(tune.check);
+      return worldtune::cli::run_tune(tune.opts);
     }
   } catch (const worldtune::UserError &e) {
     std::fprintf(stderr, "error: %s: %s\n", worldtune::error_kind_name(e.kind()), e.what());

@@ -5,6 +5,7 @@
 #include <Halide.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include "worldtune/error.h"
@@ -118,7 +119,8 @@ void define_algorithm(const HalideProgram &p, Built &b) {
       int stride = 1;
       for (int d = 0; d < rank; ++d) {
         int ext = static_cast<int>(op.axes[rank - 1 - d].extent);
-        b.params[id].dim(d).set_bounds(0, ext).set_stride(stride);
+        // Estimates are read by Halide's autoschedulers only; the bounds are what compiles in.
+        b.params[id].dim(d).set_bounds(0, ext).set_stride(stride).set_estimate(0, ext);
         stride *= ext;
       }
       b.args.push_back(b.params[id]);
@@ -158,8 +160,10 @@ void define_algorithm(const HalideProgram &p, Built &b) {
         break;
     }
     if (p.funcs[id].is_output) {
-      for (size_t i = 0; i < b.vars[id].size(); ++i)
+      for (size_t i = 0; i < b.vars[id].size(); ++i) {
         f.bound(b.vars[id][i], 0, static_cast<int>(op.axes[i].extent));
+        f.set_estimate(b.vars[id][i], 0, static_cast<int>(op.axes[i].extent));
+      }
       b.outputs.push_back(f);
     }
   }
@@ -260,14 +264,15 @@ std::string canonical_target_string(const std::string &target) {
 
 namespace {
 
-/// Builds and schedules fresh Funcs, then hands the pipeline to `emit`; errors become outcomes.
+/// Builds fresh Funcs, schedules them unless `scheduled` is false (an autoscheduler's input),
+/// then hands the pipeline to `emit`; errors become outcomes.
 template <typename Emit>
-CompileOutcome with_pipeline(const HalideProgram &program, Emit emit) {
+CompileOutcome with_pipeline(const HalideProgram &program, Emit emit, bool scheduled = true) {
   CompileOutcome out;
   Built b;
   if (!guarded(FailedPhase::Instantiate, out, [&] {
         define_algorithm(program, b);
-        apply_schedule(program, b);
+        if (scheduled) apply_schedule(program, b);
       }))
     return out;
   guarded(FailedPhase::Compile, out, [&] { emit(Halide::Pipeline(b.outputs), b.args); });
@@ -287,5 +292,57 @@ CompileOutcome compile_to_object(const HalideProgram &program, const std::string
 void compile_runtime_object(const std::string &object_path, const std::string &target) {
   Halide::compile_standalone_runtime(object_path, target_from(target));
 }
+
+namespace {
+
+/// Loads the autoscheduler's plugin (once per process: it registers itself by name).
+std::string load_autoscheduler(Autoscheduler a) {
+  static bool loaded[2] = {false, false};
+  const char *plugin =
+      a == Autoscheduler::Adams2019 ? WT_HALIDE_ADAMS2019_PLUGIN : WT_HALIDE_MULLAPUDI2016_PLUGIN;
+  if (!loaded[static_cast<int>(a)]) {
+    // Adams2019 logs its search to stderr at level 0; -1 silences it unless the user asks.
+    ::setenv("HL_DEBUG_AUTOSCHEDULE", "-1", 0);
+    Halide::load_plugin(plugin);
+    loaded[static_cast<int>(a)] = true;
+  }
+  return a == Autoscheduler::Adams2019 ? "Adams2019" : "Mullapudi2016";
+}
+
+}  // namespace
+
+CompileOutcome compile_autoscheduled_object(const HalideProgram &program,
+                                            Autoscheduler autoscheduler, int parallelism,
+                                            const std::string &object_path,
+                                            const std::string &fn_name, const std::string &target) {
+  return with_pipeline(
+      program,
+      [&](Halide::Pipeline p, const std::vector<Halide::Argument> &args) {
+        Halide::Target t = target_from(target);
+        // Halide's generic cache size and load/compute balance; only the core count is the host's.
+        Halide::MachineParams generic = Halide::MachineParams::generic();
+        Halide::MachineParams machine(parallelism, generic.last_level_cache_size, generic.balance);
+        p.auto_schedule(load_autoscheduler(autoscheduler), t, machine);
+        p.compile_to_object(object_path, args, fn_name, t.with_feature(Halide::Target::NoRuntime));
+      },
+      false);
+}
+
+CompileOutcome compile_to_library(const HalideProgram &program, const LibraryFiles &files,
+                                  const std::string &fn_name, const std::string &target,
+                                  bool with_runtime) {
+  return with_pipeline(program, [&](Halide::Pipeline p, const std::vector<Halide::Argument> &args) {
+    std::map<Halide::OutputFileType, std::string> outputs;
+    if (!files.static_library.empty())
+      outputs[Halide::OutputFileType::static_library] = files.static_library;
+    if (!files.c_header.empty()) outputs[Halide::OutputFileType::c_header] = files.c_header;
+    if (!files.stmt.empty()) outputs[Halide::OutputFileType::stmt] = files.stmt;
+    Halide::Target t = target_from(target);
+    if (!with_runtime) t = t.with_feature(Halide::Target::NoRuntime);
+    p.compile_to(outputs, args, fn_name, t);
+  });
+}
+
+std::string runtime_include_dir() { return WT_HALIDE_INCLUDE_DIR; }
 
 }  // namespace worldtune::halide_backend

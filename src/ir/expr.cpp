@@ -1,6 +1,7 @@
 /// \file Expression construction, traversal, folding and printing.
 #include "ir/expr.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -312,6 +313,54 @@ std::string to_string(const Expr &e, const std::vector<std::string> &var_names,
       }
   }
   return os.str();
+}
+
+std::optional<Interval> int_bounds(const Expr &e, const std::map<int, Interval> &vars) {
+  auto sub = [&](int i) { return int_bounds(e->args[i], vars); };
+  switch (e.kind()) {
+    case ExprKind::IntImm:
+      return Interval{e->int_value, e->int_value};
+    case ExprKind::Var: {
+      auto it = vars.find(e->id);
+      return it == vars.end() ? Interval{0, 0} : it->second;
+    }
+    case ExprKind::Add: {
+      auto a = sub(0), b = sub(1);
+      if (!a || !b) return std::nullopt;
+      return Interval{a->lo + b->lo, a->hi + b->hi};
+    }
+    case ExprKind::Sub: {
+      auto a = sub(0), b = sub(1);
+      if (!a || !b) return std::nullopt;
+      return Interval{a->lo - b->hi, a->hi - b->lo};
+    }
+    case ExprKind::Mul: {
+      auto a = sub(0), b = sub(1);
+      if (!a || !b) return std::nullopt;
+      int64_t c[4] = {a->lo * b->lo, a->lo * b->hi, a->hi * b->lo, a->hi * b->hi};
+      return Interval{*std::min_element(c, c + 4), *std::max_element(c, c + 4)};
+    }
+    case ExprKind::FloorDiv:
+    case ExprKind::Mod: {
+      auto a = sub(0), b = sub(1);
+      if (!a || !b || b->lo != b->hi || b->lo <= 0) return std::nullopt;
+      int64_t d = b->lo;
+      if (e.kind() == ExprKind::FloorDiv) return Interval{floor_div(a->lo, d), floor_div(a->hi, d)};
+      if (floor_div(a->lo, d) == floor_div(a->hi, d))
+        return Interval{floor_mod(a->lo, d), floor_mod(a->hi, d)};
+      return Interval{0, d - 1};
+    }
+    case ExprKind::Min:
+    case ExprKind::Max: {
+      auto a = sub(0), b = sub(1);
+      if (!a || !b) return std::nullopt;
+      if (e.kind() == ExprKind::Min)
+        return Interval{std::min(a->lo, b->lo), std::min(a->hi, b->hi)};
+      return Interval{std::max(a->lo, b->lo), std::max(a->hi, b->hi)};
+    }
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace worldtune::ir

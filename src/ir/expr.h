@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -99,6 +101,14 @@ Expr substitute_vars(const Expr &e, const std::vector<Expr> &vars);
 Expr remap_loads(const Expr &e, const std::vector<int> &remap);
 /// Constant folding of integer arithmetic (enough to keep printed index expressions tidy).
 Expr simplify(const Expr &e);
+
+/// Closed integer range [lo, hi].
+struct Interval {
+  int64_t lo = 0, hi = 0;
+};
+/// Range of an integer index expression given ranges of its vars (vars not listed are 0);
+/// nullopt for non-affine forms it cannot bound (division by a non-constant, float parts).
+std::optional<Interval> int_bounds(const Expr &e, const std::map<int, Interval> &vars);
 
 /// Evaluates an integer expression with var values.
 int64_t eval_int(const Expr &e, const std::vector<int64_t> &vars);

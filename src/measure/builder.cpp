@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "halide/halide_backend.h"
 #include "measure/subprocess.h"
@@ -21,16 +22,19 @@ namespace {
 
 std::string quote(const std::string &s) { return "'" + s + "'"; }
 
-/// Links an object into a shared object; returns an error message or "".
-std::string link_shared(const std::string &obj, const std::string &so) {
-  std::string log = so + ".log";
-  std::string cmd = "cc -shared -o " + quote(so) + " " + quote(obj) + " > " + quote(log) + " 2>&1";
-  int rc = std::system(cmd.c_str());
+/// Runs a compiler command line; returns "" on success, else what failed with its output.
+std::string run_compiler(const std::string &cmd, const std::string &log, const std::string &what) {
+  int rc = std::system((cmd + " > " + quote(log) + " 2>&1").c_str());
   std::ifstream in(log);
   std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ::unlink(log.c_str());
   if (rc == 0) return "";
-  return "linking failed (" + cmd + "): " + output;
+  return what + " failed (" + cmd + "): " + output;
+}
+
+/// Links an object into a shared object; returns an error message or "".
+std::string link_shared(const std::string &obj, const std::string &so) {
+  return run_compiler("cc -shared -o " + quote(so) + " " + quote(obj), so + ".log", "linking");
 }
 
 /// The child's answer: "<error code>\n<message>".
@@ -38,21 +42,50 @@ std::string encode(MeasureErrorCode code, const std::string &msg) {
   return std::to_string(static_cast<int>(code)) + "\n" + msg;
 }
 
-std::string build_one(const BuildInput &in, const std::string &target, const std::string &base) {
+/// Compiles a oneDNN kernel source into a shared object; returns an error message or "".
+std::string compile_onednn(const std::string &source, const std::string &base) {
+  std::string cpp = base + ".cpp", so = base + ".so";
+  {
+    std::ofstream out(cpp);
+    out << source;
+    if (!out) return "cannot write '" + cpp + "'";
+  }
+  // -fopenmp: the Debian oneDNN runs on OpenMP, and the kernel sets its thread count.
+  std::string err = run_compiler("c++ -std=c++17 -O2 -shared -fPIC -fopenmp -I" +
+                                     quote(halide_backend::runtime_include_dir()) + " -o " +
+                                     quote(so) + " " + quote(cpp) + " -ldnnl",
+                                 base + ".log", "compiling the oneDNN kernel");
+  ::unlink(cpp.c_str());
+  return err;
+}
+
+std::string build_one(const BuildInput &in, const std::string &target, int parallelism,
+                      const std::string &base) {
+  if (in.method == BuildMethod::OneDnn) {
+    std::string err = compile_onednn(in.source, base);
+    return encode(err.empty() ? MeasureErrorCode::NoError : MeasureErrorCode::CompileHost, err);
+  }
   schedule::HalideProgram program;
   try {
-    if (in.naive_reference) {
-      program = schedule::naive_halide_program(in.dag);
-    } else {
+    if (in.method == BuildMethod::Schedule) {
       schedule::State s = schedule::State::replay(in.dag, in.steps);
       program = schedule::lower_to_halide(s);
+    } else {
+      program = schedule::naive_halide_program(in.dag);
     }
   } catch (const std::exception &e) {
     return encode(MeasureErrorCode::Instantiation, e.what());
   }
   std::string obj = base + ".o", so = base + ".so";
-  halide_backend::CompileOutcome o =
-      halide_backend::compile_to_object(program, obj, kKernelName, target);
+  halide_backend::CompileOutcome o;
+  if (in.method == BuildMethod::Adams2019 || in.method == BuildMethod::Mullapudi2016) {
+    auto a = in.method == BuildMethod::Adams2019 ? halide_backend::Autoscheduler::Adams2019
+                                                 : halide_backend::Autoscheduler::Mullapudi2016;
+    o = halide_backend::compile_autoscheduled_object(program, a, parallelism, obj, kKernelName,
+                                                     target);
+  } else {
+    o = halide_backend::compile_to_object(program, obj, kKernelName, target);
+  }
   if (o.failed == halide_backend::FailedPhase::Instantiate)
     return encode(MeasureErrorCode::Instantiation, o.message);
   if (o.failed == halide_backend::FailedPhase::Compile)
@@ -70,7 +103,16 @@ std::string cache_dir() {
   return base + "/worldtune";
 }
 
+int host_cores() { return static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN))); }
+
 }  // namespace
+
+const char *build_method_name(BuildMethod method) {
+  static constexpr const char *kNames[] = {"schedule", "naive", "halide-adams2019",
+                                           "halide-mullapudi2016", "onednn"};  // enum order
+  static_assert(std::size(kNames) == static_cast<size_t>(BuildMethod::OneDnn) + 1);
+  return kNames[static_cast<int>(method)];
+}
 
 LocalBuilder::LocalBuilder(const MeasureOptions &options, std::string artifact_dir)
     : options_(options), dir_(std::move(artifact_dir)) {}
@@ -83,11 +125,11 @@ std::vector<BuildResult> LocalBuilder::build(const std::vector<BuildInput> &inpu
         dir_ + "/cand_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
     bases.push_back(base);
     std::string target = options_.target;
-    jobs.push_back([in, target, base] { return build_one(in, target, base); });
+    // The cores the kernel will run on: what an autoscheduler should plan its parallelism for.
+    int cores = options_.threads > 0 ? options_.threads : host_cores();
+    jobs.push_back([in, target, cores, base] { return build_one(in, target, cores, base); });
   }
-  int parallel = options_.build_parallel > 0
-                     ? options_.build_parallel
-                     : static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
+  int parallel = options_.build_parallel > 0 ? options_.build_parallel : host_cores();
   std::vector<ChildResult> children = run_isolated(jobs, parallel, options_.build_timeout_s);
   std::vector<BuildResult> out;
   for (size_t i = 0; i < children.size(); ++i) {

@@ -31,6 +31,10 @@ class ProgramMeasurer {
   std::vector<MeasureResult> measure(const std::vector<schedule::State> &states,
                                      const Callback &on_result = {});
 
+  /// Measures a baseline (BuildInput::method other than Schedule) like a candidate: same build,
+  /// run, check policy and record, the record naming the method instead of steps.
+  MeasureResult measure_baseline(const BuildInput &input);
+
   double best_cost() const { return best_cost_; }
   const std::string &target() const { return target_; }
   const std::string &work_dir() const { return work_dir_; }
@@ -40,6 +44,10 @@ class ProgramMeasurer {
  private:
   /// Path of the reference outputs, building them on first use; "" if unavailable.
   std::string reference();
+  /// Runs and checks one build (per the check policy); a failed build becomes its result.
+  MeasureResult run_built(const BuildResult &b);
+  void append_record(const nlohmann::json &steps, const std::string &method,
+                     const MeasureResult &r);
 
   ir::Workload workload_;
   MeasureOptions options_;

@@ -34,6 +34,7 @@ json record_to_json(const MeasureRecord &r) {
   j["measure"] = r.measure.is_null() ? json::object() : r.measure;
   j["seed"] = r.seed;
   j["tuner"] = r.tuner_version;
+  if (r.is_baseline()) j["method"] = r.method;  // absent for tuned schedules: older files read
   return j;
 }
 
@@ -81,6 +82,10 @@ MeasureRecord record_from_json(const json &j) {
   r.measure = j.value("measure", json::object());
   r.seed = j.value("seed", uint64_t{0});
   r.tuner_version = j.value("tuner", "");
+  if (j.contains("method")) {
+    WT_USER_CHECK(j["method"].is_string(), BadRecord, "field 'method' must be a string");
+    r.method = j["method"].get<std::string>();
+  }
   return r;
 }
 

@@ -77,6 +77,8 @@ std::string load(const std::string &runtime_so, const std::string &so, int threa
   k->argv_fn =
       reinterpret_cast<int (*)(void **)>(::dlsym(h, (std::string(kKernelName) + "_argv").c_str()));
   if (!k->argv_fn) return "the candidate has no entry point";
+  using SetKernelThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetKernelThreads>(::dlsym(h, kSetThreadsName))) set(threads);
   std::vector<std::vector<float>> inputs = ir::random_inputs(dag, seed);
   std::vector<int> ids = dag.placeholders();
   for (int o : dag.outputs()) {

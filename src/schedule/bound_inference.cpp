@@ -10,60 +10,6 @@ namespace worldtune::schedule {
 
 namespace {
 
-struct Interval {
-  int64_t lo = 0, hi = 0;
-};
-
-std::optional<Interval> bounds_of(const ir::Expr &e, const std::map<int, Interval> &vars) {
-  using ir::ExprKind;
-  auto sub = [&](int i) { return bounds_of(e->args[i], vars); };
-  switch (e.kind()) {
-    case ExprKind::IntImm:
-      return Interval{e->int_value, e->int_value};
-    case ExprKind::Var: {
-      auto it = vars.find(e->id);
-      return it == vars.end() ? Interval{0, 0} : it->second;
-    }
-    case ExprKind::Add: {
-      auto a = sub(0), b = sub(1);
-      if (!a || !b) return std::nullopt;
-      return Interval{a->lo + b->lo, a->hi + b->hi};
-    }
-    case ExprKind::Sub: {
-      auto a = sub(0), b = sub(1);
-      if (!a || !b) return std::nullopt;
-      return Interval{a->lo - b->hi, a->hi - b->lo};
-    }
-    case ExprKind::Mul: {
-      auto a = sub(0), b = sub(1);
-      if (!a || !b) return std::nullopt;
-      int64_t c[4] = {a->lo * b->lo, a->lo * b->hi, a->hi * b->lo, a->hi * b->hi};
-      return Interval{*std::min_element(c, c + 4), *std::max_element(c, c + 4)};
-    }
-    case ExprKind::FloorDiv:
-    case ExprKind::Mod: {
-      auto a = sub(0), b = sub(1);
-      if (!a || !b || b->lo != b->hi || b->lo <= 0) return std::nullopt;
-      int64_t d = b->lo;
-      if (e.kind() == ExprKind::FloorDiv)
-        return Interval{ir::floor_div(a->lo, d), ir::floor_div(a->hi, d)};
-      if (ir::floor_div(a->lo, d) == ir::floor_div(a->hi, d))
-        return Interval{ir::floor_mod(a->lo, d), ir::floor_mod(a->hi, d)};
-      return Interval{0, d - 1};
-    }
-    case ExprKind::Min:
-    case ExprKind::Max: {
-      auto a = sub(0), b = sub(1);
-      if (!a || !b) return std::nullopt;
-      if (e.kind() == ExprKind::Min)
-        return Interval{std::min(a->lo, b->lo), std::min(a->hi, b->hi)};
-      return Interval{std::max(a->lo, b->lo), std::max(a->hi, b->hi)};
-    }
-    default:
-      return std::nullopt;
-  }
-}
-
 void collect(const State &state, const ir::Expr &body, int producer,
              std::vector<std::vector<ir::Expr>> *out) {
   ir::visit(body, [&](const ir::Expr &x) {
@@ -124,11 +70,11 @@ std::vector<StageBounds> infer_bound(const State &state) {
       const Stage &ts = state.stage(t);
       WT_ASSERT(t > s, "attach target must be a later stage");
       std::vector<ir::Expr> t_axes = axis_exprs(ts, state.dag());
-      std::map<int, Interval> ranges;
+      std::map<int, ir::Interval> ranges;
       int pos = ts.find_iter(st.attach_uid);
       for (size_t i = pos + 1; i < ts.iters.size(); ++i) {
         int64_t e = bounds[t].uid_extent.at(ts.iters[i].uid);
-        ranges[ts.iters[i].uid] = Interval{0, std::max<int64_t>(e, 1) - 1};
+        ranges[ts.iters[i].uid] = ir::Interval{0, std::max<int64_t>(e, 1) - 1};
       }
       auto accesses = collect_accesses(state, t, s);
       if (!accesses.empty()) {
@@ -136,7 +82,7 @@ std::vector<StageBounds> infer_bound(const State &state) {
         bool ok = true;
         for (const auto &idx : accesses) {
           for (size_t d = 0; d < idx.size() && ok; ++d) {
-            auto b = bounds_of(ir::substitute_vars(idx[d], t_axes), ranges);
+            auto b = ir::int_bounds(ir::substitute_vars(idx[d], t_axes), ranges);
             if (!b) {
               ok = false;
               break;

@@ -18,6 +18,8 @@ const char *error_kind_name(ErrorKind kind) {
       return "target";
     case ErrorKind::BadArgument:
       return "argument";
+    case ErrorKind::BadModel:
+      return "model";
     case ErrorKind::Io:
       return "io";
   }

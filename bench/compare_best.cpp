@@ -1,0 +1,130 @@
+/// \file Issue 3's benchmark, step 2 (step 1 is bench/tune_bench.sh): for each workload of
+/// bench/core_workloads.txt, re-measures side by side in one process the best schedule found by
+/// each cost model and the four peers (naive, Halide's Adams2019 and Mullapudi2016, oneDNN), every
+/// output checked, median of R repeats, and prints the markdown table of docs/benchmarks.md with
+/// the acceptance checks (xgb vs random geomean, xgb vs Adams2019, matmul vs oneDNN).
+/// Usage: compare_best RUNS_DIR [repeats, default 5] [models, default "xgb,random"]
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "deploy/baseline.h"
+#include "deploy/best_records.h"
+#include "ir/workload.h"
+#include "measure/program_measurer.h"
+#include "worldtune/error.h"
+#include "worldtune/record.h"
+
+using namespace worldtune;
+
+namespace {
+
+struct Cell {
+  double cost = 0;  // median seconds, 0 when unavailable
+  std::string note;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+Cell from(const MeasureResult &r) {
+  if (!r.ok()) return {0, error_code_name(r.error)};
+  return {median(r.costs), r.checked ? "" : "unchecked"};
+}
+
+std::string slug(const std::string &key) {
+  std::string s = key;
+  for (char &c : s)
+    if (c == ':' || c == '=' || c == ',') c = '_';
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: compare_best RUNS_DIR [repeats] [models]\n");
+    return 2;
+  }
+  std::string dir = argv[1];
+  int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
+  std::vector<std::string> models;
+  std::stringstream ms(argc > 3 ? argv[3] : "xgb,random");
+  for (std::string m; std::getline(ms, m, ',');) models.push_back(m);
+  std::vector<std::string> peers = {"naive", "halide-adams2019", "halide-mullapudi2016", "onednn"};
+
+  std::ifstream list(std::string(WORLDTUNE_SOURCE_DIR) + "/bench/core_workloads.txt");
+  std::printf(
+      "GFLOP/s, median of %d checked runs each, measured side by side per workload "
+      "(trials to the best in brackets)\n\n| workload |",
+      repeats);
+  for (const auto &m : models) std::printf(" %s |", m.c_str());
+  for (const auto &p : peers) std::printf(" %s |", p.c_str());
+  std::printf("\n|---|");
+  for (size_t i = 0; i < models.size() + peers.size(); ++i) std::printf("---|");
+  std::printf("\n");
+  std::map<std::string, std::vector<double>> speedup_logs;  // model -> log(speed / random)
+  std::vector<std::string> failures;
+  for (std::string key; std::getline(list, key);) {
+    if (key.empty() || key[0] == '#') continue;
+    ir::Workload w = ir::parse_workload(key);
+    measure::MeasureOptions o;
+    o.repeat = repeats;
+    o.check = measure::CheckPolicy::All;
+    o.build_timeout_s = 1200;  // Adams2019 searches while building (minutes on a conv)
+    measure::ProgramMeasurer m(w, o, search::host_hardware_params(), 0, nullptr);
+    std::map<std::string, Cell> cells;
+    for (const auto &model : models) {
+      std::string path = dir + "/" + model + "_" + slug(w.key) + ".jsonl";
+      if (!std::filesystem::exists(path)) continue;
+      deploy::WorkloadRecords rec = deploy::workload_records(path, w.key);
+      if (!rec.best) continue;
+      schedule::State s =
+          schedule::State::replay(w.dag, schedule::steps_from_json(rec.best->steps));
+      cells[model] = from(m.measure({s})[0]);
+      cells[model].note +=
+          " [" + std::to_string(rec.best_trial) + "/" + std::to_string(rec.trials) + "]";
+    }
+    for (const auto &p : peers) {
+      try {
+        cells[p] =
+            from(m.measure_baseline(deploy::baseline_input(w, deploy::parse_baseline_method(p))));
+      } catch (const UserError &e) {
+        cells[p] = {0, "n/a"};
+      }
+    }
+    double flops = w.dag->flop_count();
+    auto gf = [&](const std::string &k) {
+      return cells.count(k) && cells[k].cost > 0 ? flops / cells[k].cost / 1e9 : 0.0;
+    };
+    std::printf("| `%s` |", w.key.c_str());
+    for (const auto &k : models) std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
+    for (const auto &k : peers) std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
+    std::printf("\n");
+    std::fflush(stdout);
+    for (const auto &k : models)
+      if (gf(k) > 0 && gf("random") > 0) speedup_logs[k].push_back(std::log(gf(k) / gf("random")));
+    if (gf("xgb") < gf("halide-adams2019"))
+      failures.push_back(w.key + ": xgb below Halide Adams2019");
+    if (w.op_name == "matmul" && gf("xgb") < 0.5 * gf("onednn"))
+      failures.push_back(w.key + ": xgb below half of oneDNN");
+  }
+  std::printf("\n");
+  for (const auto &[k, logs] : speedup_logs) {
+    double s = 0;
+    for (double l : logs) s += l;
+    std::printf("geometric-mean speed of %s relative to random: %.3f (%zu workloads)\n", k.c_str(),
+                std::exp(s / std::max<size_t>(logs.size(), 1)), logs.size());
+  }
+  for (const auto &f : failures) std::printf("NOT MET: %s\n", f.c_str());
+  if (failures.empty()) std::printf("per-workload acceptance checks: all met\n");
+  return 0;
+}

@@ -1,0 +1,56 @@
+/// \file `worldtune tune`: builds the cost model, runs the tuner, prints the summary and where the
+/// time went.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cost_model/cost_model_registry.h"
+#include "worldtune/measure_result.h"
+
+namespace worldtune::cli {
+
+int run_tune(const TuneCommandOptions &o) {
+  cost_model::CostModelOptions mo;
+  mo.seed = 43 + o.tune.seed;
+  mo.random_warmup = !o.no_warmup;
+  // The tuner's threads are idle while a candidate is timed, so training may use every core.
+  std::unique_ptr<search::CostModel> model = cost_model::make_cost_model(o.cost_model, mo);
+  if (!o.load_model.empty()) model->load(o.load_model);
+  tune::TuneReport rep = tune::tune(o.tune, *model, std::cout);
+
+  std::printf("\nsummary   %lld trials (%lld restored from the records), %.1f s\n",
+              static_cast<long long>(rep.trials), static_cast<long long>(rep.restored),
+              rep.total_s);
+  if (!rep.stop_reason.empty()) std::printf("stopped   %s\n", rep.stop_reason.c_str());
+  bool any = false;
+  for (const tune::TaskSummary &t : rep.tasks) {
+    if (t.best_cost < kFailedCost) {
+      any = true;
+      std::printf("best      %s: %.4f ms, %.2f GFLOP/s (trial %lld of %lld, %lld failed)\n",
+                  t.workload.c_str(), t.best_cost * 1e3, t.flops / t.best_cost / 1e9,
+                  static_cast<long long>(t.best_trial), static_cast<long long>(t.trials),
+                  static_cast<long long>(t.failures));
+    } else {
+      std::printf("best      %s: no valid schedule in %lld trials\n", t.workload.c_str(),
+                  static_cast<long long>(t.trials));
+    }
+  }
+  double accounted = rep.search_s + rep.build_s + rep.run_s + rep.train_s;
+  if (rep.total_s > 0)
+    std::printf(
+        "time      search %.1f%% (prediction %.1f%%), build %.1f%%, run %.1f%%, "
+        "training %.1f%%, other %.1f%%\n",
+        100 * rep.search_s / rep.total_s, 100 * rep.predict_s / rep.total_s,
+        100 * rep.build_s / rep.total_s, 100 * rep.run_s / rep.total_s,
+        100 * rep.train_s / rep.total_s, 100 * (rep.total_s - accounted) / rep.total_s);
+  if (rep.predict_s > 0)
+    std::printf("model     %lld states scored, %.0f states/s (features + prediction)\n",
+                static_cast<long long>(rep.predicted), rep.predicted / rep.predict_s);
+  if (!o.save_model.empty()) {
+    model->save(o.save_model);
+    std::printf("model     saved to %s\n", o.save_model.c_str());
+  }
+  return any ? 0 : 1;
+}
+
+}  // namespace worldtune::cli

@@ -1,0 +1,33 @@
+/// \file `worldtune export`: the best tuned schedule of a workload as a deployable Halide
+/// ahead-of-time library, with its schedule, lowered statement and a checked example program.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "deploy/best_records.h"
+
+namespace worldtune::deploy {
+
+struct ExportOptions {
+  std::string records;
+  std::string workload;
+  std::string out_dir;
+  std::string target = "host";  ///< must be the best record's target
+  std::string name;             ///< function and file name ("": the operator's name)
+};
+
+struct ExportResult {
+  std::string name;
+  WorkloadRecords records;         ///< the workload's records; `best` is what was exported
+  std::vector<std::string> files;  ///< paths written
+};
+
+/// Writes into out_dir: `name`.a/.h (kernel with the Halide runtime), `name`_reference.a/.h
+/// (the naive schedule, no runtime), `name`_schedule.cpp, `name`.stmt, HalideRuntime.h,
+/// `name`_example.cpp and build.sh. Throws UserError: BadWorkload (key or none recorded),
+/// BadRecord (no successful record), BadTarget (measured for another target), BadSchedule (does
+/// not compile), Io.
+ExportResult export_best(const ExportOptions &options);
+
+}  // namespace worldtune::deploy

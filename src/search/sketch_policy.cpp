@@ -1,0 +1,189 @@
+/// \file One round of Ansor's search for one task: sample, inject measured, evolve, pick.
+#include "search/sketch_policy.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "search/mutation_rules.h"
+
+namespace worldtune::search {
+
+using schedule::State;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Scores at or below this are invalid states (the models give -inf).
+constexpr float kInvalidScore = -1e10f;
+
+}  // namespace
+
+SketchPolicy::SketchPolicy(std::shared_ptr<const SearchTask> task, SearchParams params,
+                           uint64_t seed)
+    : task_(std::move(task)), params_(std::move(params)), rng_(seed) {
+  params_.sketch.hw = task_->hw;
+  params_.annotation.hw = task_->hw;
+  sketches_ = generate_sketches(State(task_->dag), params_.sketch);
+}
+
+std::vector<float> SketchPolicy::predict(CostModel &model, const std::vector<State> &states) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<float> scores = model.predict(*task_, states);
+  stats_.predict_s += seconds_since(t0);
+  stats_.predicted += static_cast<int>(states.size());
+  return scores;
+}
+
+std::vector<State> SketchPolicy::sample_init_population(CostModel &model) {
+  std::vector<State> out;
+  std::set<std::string> explored;
+  int unchanged = 0;
+  const int population = params_.evolutionary_search_population;
+  while (static_cast<int>(out.size()) < params_.sample_init_min_population && unchanged < 5 &&
+         !sketches_.empty()) {
+    std::vector<State> cands;
+    for (int i = 0; i < population; ++i) {
+      const State &sketch = sketches_[rng_.uniform(sketches_.size())];
+      std::optional<State> s = annotate_sketch(sketch, params_.annotation, rng_);
+      if (s) cands.push_back(std::move(*s));
+    }
+    std::vector<float> scores = predict(model, cands);
+    size_t before = out.size();
+    for (size_t i = 0; i < cands.size(); ++i)
+      if (scores[i] > kInvalidScore && explored.insert(cands[i].key()).second)
+        out.push_back(std::move(cands[i]));
+    unchanged = out.size() == before ? unchanged + 1 : 0;
+  }
+  return out;
+}
+
+std::vector<State> SketchPolicy::evolutionary_search(CostModel &model,
+                                                     std::vector<State> population, int out_size) {
+  int num_iters = params_.evolutionary_search_num_iters;
+  // Ansor: a random model cannot guide evolution, so it gets two generations.
+  if (model.name() == "random") num_iters = std::min(num_iters, 2);
+  struct Entry {
+    float score;
+    State state;
+  };
+  auto worse = [](const Entry &a, const Entry &b) { return a.score > b.score; };  // min-heap
+  std::vector<Entry> heap;
+  std::set<std::string> in_heap;
+  for (int k = 0;; ++k) {
+    std::vector<float> scores = predict(model, population);
+    for (size_t i = 0; i < population.size(); ++i) {
+      if (!(scores[i] > kInvalidScore)) continue;
+      std::string key = population[i].key();
+      if (measured_keys_.count(key) || in_heap.count(key)) continue;
+      if (static_cast<int>(heap.size()) < out_size) {
+        heap.push_back({scores[i], population[i]});
+        std::push_heap(heap.begin(), heap.end(), worse);
+        in_heap.insert(std::move(key));
+      } else if (!heap.empty() && scores[i] > heap.front().score) {
+        in_heap.erase(heap.front().state.key());
+        std::pop_heap(heap.begin(), heap.end(), worse);
+        heap.back() = {scores[i], population[i]};
+        std::push_heap(heap.begin(), heap.end(), worse);
+        in_heap.insert(std::move(key));
+      }
+    }
+    if (k == num_iters || population.empty()) break;
+
+    // Roulette-wheel selection by max(score, 0); uniform when nothing scores above 0.
+    std::vector<double> prefix(population.size());
+    double total = 0;
+    for (size_t i = 0; i < population.size(); ++i) {
+      total += std::max(0.0f, std::isfinite(scores[i]) ? scores[i] : 0.0f);
+      prefix[i] = total;
+    }
+    auto pick = [&]() -> const State & {
+      if (total <= 0) return population[rng_.uniform(population.size())];
+      double r = rng_.uniform_real() * total;
+      size_t i = std::upper_bound(prefix.begin(), prefix.end(), r) - prefix.begin();
+      return population[std::min(i, population.size() - 1)];
+    };
+    std::vector<State> next;
+    const int target = params_.evolutionary_search_population;
+    int failures = 0;
+    while (static_cast<int>(next.size()) < target && failures < 10 * target) {
+      const State &parent = pick();
+      if (rng_.uniform_real() < params_.evolutionary_search_mutation_prob) {
+        std::optional<State> child = mutate(parent, params_.annotation, rng_);
+        if (child) {
+          next.push_back(std::move(*child));
+        } else {
+          ++failures;
+        }
+      } else {
+        next.push_back(parent);
+      }
+    }
+    population = std::move(next);
+  }
+  std::sort(heap.begin(), heap.end(),
+            [](const Entry &a, const Entry &b) { return a.score > b.score; });
+  std::vector<State> out;
+  for (Entry &e : heap) out.push_back(std::move(e.state));
+  return out;
+}
+
+std::vector<State> SketchPolicy::next_batch(CostModel &model, int n) {
+  auto t0 = std::chrono::steady_clock::now();
+  stats_ = RoundStats();
+  std::vector<State> picked;
+  for (int attempt = 0; attempt <= params_.retry_search_one_round_on_empty && picked.empty();
+       ++attempt) {
+    std::vector<State> population = sample_init_population(model);
+    // Inject the best measured states (by throughput).
+    std::vector<size_t> order(measured_states_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return measured_throughputs_[a] > measured_throughputs_[b];
+    });
+    int inject = std::min<int>(static_cast<int>(order.size()),
+                               static_cast<int>(params_.sample_init_use_measured_ratio *
+                                                params_.evolutionary_search_population));
+    for (int i = 0; i < inject; ++i)
+      if (measured_throughputs_[order[i]] > 0) population.push_back(measured_states_[order[i]]);
+    stats_.population = static_cast<int>(population.size());
+
+    int num_random = static_cast<int>(params_.eps_greedy * n);
+    std::vector<State> random_states;
+    for (int i = 0; i < num_random * 3 && !population.empty(); ++i)
+      random_states.push_back(population[rng_.uniform(population.size())]);
+    std::vector<State> best = evolutionary_search(model, population, 2 * n);
+
+    // Eps-greedy: the first n - num_random prefer the best, the rest prefer random states.
+    size_t ob = 0, orand = 0;
+    while (static_cast<int>(picked.size()) < n) {
+      bool has_best = ob < best.size(), has_random = orand < random_states.size();
+      const State *s = nullptr;
+      if (static_cast<int>(picked.size()) < n - num_random) {
+        s = has_best ? &best[ob++] : has_random ? &random_states[orand++] : nullptr;
+      } else {
+        s = has_random ? &random_states[orand++] : has_best ? &best[ob++] : nullptr;
+      }
+      if (s == nullptr) break;
+      if (measured_keys_.insert(s->key()).second) picked.push_back(*s);
+    }
+  }
+  stats_.search_s = seconds_since(t0);
+  return picked;
+}
+
+void SketchPolicy::record(const State &state, const MeasureResult &result) {
+  measured_keys_.insert(state.key());
+  measured_states_.push_back(state);
+  measured_throughputs_.push_back(result.ok() ? 1.0 / result.mean_cost() : 0.0);
+}
+
+bool SketchPolicy::was_measured(const State &state) const {
+  return measured_keys_.count(state.key()) > 0;
+}
+
+}  // namespace worldtune::search

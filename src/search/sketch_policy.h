@@ -1,0 +1,77 @@
+/// \file Ansor's SketchPolicy for one task (ansor-on-halide.md §4): each round samples an initial
+/// population from the sketches, adds the best measured states, evolves it under the cost model,
+/// and picks the states to measure with eps-greedy, never one already measured.
+/// Deterministic for a seed and the same measured results.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "search/annotation_rules.h"
+#include "search/cost_model.h"
+#include "search/sketch_rules.h"
+#include "support/rng.h"
+
+namespace worldtune::search {
+
+struct SearchParams {
+  double eps_greedy = 0.05;
+  int sample_init_min_population = 50;
+  double sample_init_use_measured_ratio = 0.2;
+  int evolutionary_search_population = 2048;
+  int evolutionary_search_num_iters = 4;
+  double evolutionary_search_mutation_prob = 0.85;
+  int retry_search_one_round_on_empty = 1;
+  SketchParams sketch;
+  AnnotationParams annotation;
+};
+
+/// Counters of the last round, for progress and benchmarks.
+struct RoundStats {
+  int population = 0;    ///< initial population size (sampled + injected measured)
+  int predicted = 0;     ///< states scored by the cost model
+  double predict_s = 0;  ///< seconds inside CostModel::predict
+  double search_s = 0;   ///< whole round (sampling, evolution, picking)
+};
+
+class SketchPolicy {
+ public:
+  SketchPolicy(std::shared_ptr<const SearchTask> task, SearchParams params, uint64_t seed);
+
+  const SearchTask &task() const { return *task_; }
+  const std::shared_ptr<const SearchTask> &task_ptr() const { return task_; }
+  const std::vector<schedule::State> &sketches() const { return sketches_; }
+
+  /// Up to `n` new states to measure (they join the measured set now).
+  std::vector<schedule::State> next_batch(CostModel &model, int n);
+  /// Tells the policy how the states of the last batch (or restored records) performed.
+  void record(const schedule::State &state, const MeasureResult &result);
+  /// True when `state` was picked or recorded before.
+  bool was_measured(const schedule::State &state) const;
+  size_t num_measured() const { return measured_keys_.size(); }
+
+  /// The evolutionary search: up to out_size best states not measured yet, best first.
+  std::vector<schedule::State> evolutionary_search(CostModel &model,
+                                                   std::vector<schedule::State> population,
+                                                   int out_size);
+  /// Random valid states from the sketches (Ansor's SampleInitPopulation).
+  std::vector<schedule::State> sample_init_population(CostModel &model);
+
+  const RoundStats &last_round() const { return stats_; }
+
+ private:
+  std::vector<float> predict(CostModel &model, const std::vector<schedule::State> &states);
+
+  std::shared_ptr<const SearchTask> task_;
+  SearchParams params_;
+  Rng rng_;
+  std::vector<schedule::State> sketches_;
+  std::set<std::string> measured_keys_;
+  std::vector<schedule::State> measured_states_;
+  std::vector<double> measured_throughputs_;
+  RoundStats stats_;
+};
+
+}  // namespace worldtune::search

@@ -1,0 +1,276 @@
+/// \file The tuning loop, its resume-by-replay, progress output and error log.
+#include "tune/tuner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+
+#include "halide/halide_backend.h"
+#include "ir/workload.h"
+#include "measure/program_measurer.h"
+#include "worldtune/error.h"
+#include "worldtune/record.h"
+
+namespace worldtune::tune {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string format(const char *fmt, double a) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, a);
+  return buf;
+}
+
+/// One character pair per candidate: build phase '.', run phase '*'; E error, T timeout.
+const char *marker(const MeasureResult &r) {
+  switch (r.error) {
+    case MeasureErrorCode::NoError:
+      return "*";
+    case MeasureErrorCode::Instantiation:
+    case MeasureErrorCode::CompileHost:
+      return ".E";
+    case MeasureErrorCode::BuildTimeout:
+      return ".T";
+    case MeasureErrorCode::RunTimeout:
+      return "*T";
+    default:
+      return "*E";
+  }
+}
+
+struct TaskState {
+  ir::Workload workload;
+  std::shared_ptr<search::SearchTask> task;
+  std::unique_ptr<search::SketchPolicy> policy;
+  std::unique_ptr<measure::ProgramMeasurer> measurer;  // made on first real measurement
+  std::map<std::string, MeasureResult> recorded;       // state key -> result, from the file
+  TaskSummary summary;
+};
+
+/// Loads the records file, refusing what this run cannot continue from.
+void load_records(const TuneOptions &o, const std::string &target, std::vector<TaskState> &tasks) {
+  if (!std::filesystem::exists(o.records)) return;
+  std::map<std::string, TaskState *> by_key;
+  for (TaskState &t : tasks) by_key[t.workload.key] = &t;
+  std::map<std::string, int> counts;
+  for (const MeasureRecord &r : read_records(o.records)) {
+    if (r.is_baseline()) continue;
+    WT_USER_CHECK(r.target == target, BadRecord,
+                  o.records << " holds records for target '" << r.target
+                            << "', but this run targets '" << target
+                            << "': use another --records file (or --target)");
+    auto it = by_key.find(r.workload);
+    if (it == by_key.end()) continue;
+    WT_USER_CHECK(r.seed == o.seed, BadRecord,
+                  o.records << " holds records of " << r.workload << " tuned with seed " << r.seed
+                            << "; resume with --seed " << r.seed);
+    std::string key = schedule::steps_to_json(schedule::steps_from_json(r.steps)).dump();
+    it->second->recorded.emplace(key, r.result);
+    counts[r.workload]++;
+  }
+  if (!o.resume && !counts.empty()) {
+    const auto &[w, n] = *counts.begin();
+    WT_USER_CHECK(
+        false, BadArgument,
+        o.records << " already holds " << n << " records of " << w
+                  << ": pass --resume to continue that run, or choose another --records file");
+  }
+}
+
+void print_table(std::ostream &out, const std::vector<TaskState> &tasks, int round, int64_t trials,
+                 int64_t budget, double elapsed, double eta) {
+  char line[512];
+  std::snprintf(line, sizeof line, "round %d | trials %lld/%lld | elapsed %.1f s | ETA %s\n", round,
+                static_cast<long long>(trials), static_cast<long long>(budget), elapsed,
+                eta < 0 ? "-" : format("%.0f s", eta).c_str());
+  out << line;
+  std::snprintf(line, sizeof line, "  %3s  %-56s %12s %10s %7s %6s\n", "ID", "workload",
+                "latency(ms)", "GFLOP/s", "trials", "best@");
+  out << line;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const TaskSummary &s = tasks[i].summary;
+    bool ok = s.best_cost < kFailedCost;
+    std::snprintf(line, sizeof line, "  %3zu  %-56s %12s %10s %7lld %6lld\n", i,
+                  s.workload.substr(0, 56).c_str(),
+                  ok ? format("%.4f", s.best_cost * 1e3).c_str() : "-",
+                  ok ? format("%.2f", s.flops / s.best_cost / 1e9).c_str() : "-",
+                  static_cast<long long>(s.trials), static_cast<long long>(s.best_trial));
+    out << line;
+  }
+  out.flush();
+}
+
+}  // namespace
+
+TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &out) {
+  auto t_start = Clock::now();
+  WT_USER_CHECK(!o.workloads.empty(), BadArgument, "no --workload to tune");
+  WT_USER_CHECK(!o.records.empty(), BadArgument, "--records FILE is required");
+  WT_USER_CHECK(o.trials > 0, BadArgument, "--trials must be positive");
+  WT_USER_CHECK(o.measures_per_round > 0, BadArgument, "--per-round must be positive");
+  std::string target = halide_backend::canonical_target_string(o.measure.target);
+  search::HardwareParams hw = search::host_hardware_params();
+
+  std::vector<TaskState> tasks(o.workloads.size());
+  std::set<std::string> seen;
+  for (size_t i = 0; i < o.workloads.size(); ++i) {
+    TaskState &t = tasks[i];
+    t.workload = ir::parse_workload(o.workloads[i]);
+    WT_USER_CHECK(seen.insert(t.workload.key).second, BadArgument,
+                  "workload " << t.workload.key << " is given twice");
+    t.task = std::make_shared<search::SearchTask>();
+    t.task->workload_key = t.workload.key;
+    t.task->dag = t.workload.dag;
+    t.task->hw = hw;
+    t.task->target = target;
+    t.task->flop_count = t.workload.dag->flop_count();
+    // Each task draws from its own stream, so adding a workload leaves the others' streams alone.
+    uint64_t seed = o.seed ^ (0x9E3779B97F4A7C15ull * (i + 1));
+    t.policy = std::make_unique<search::SketchPolicy>(t.task, o.search, seed);
+    t.summary.workload = t.workload.key;
+    t.summary.flops = t.task->flop_count;
+    t.summary.best_cost = kFailedCost;
+  }
+  load_records(o, target, tasks);
+
+  RecordWriter writer(o.records);
+  std::string log_path = o.log.empty() ? o.records + ".log" : o.log;
+  std::ofstream log(log_path, std::ios::app);
+  WT_USER_CHECK(log.good(), Io, "cannot open the log file " << log_path);
+
+  std::vector<double> flops;
+  std::vector<std::string> tags;
+  for (const TaskState &t : tasks) {
+    flops.push_back(t.summary.flops);
+    tags.push_back(t.workload.op_name);
+  }
+  TaskScheduler scheduler(flops, tags, o.scheduler, o.seed);
+  const int per_round = static_cast<int>(std::max<int64_t>(
+      1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(tasks.size()))));
+
+  TuneReport rep;
+  if (o.verbose) {
+    out << "tune: " << tasks.size() << " workload(s), " << o.trials << " trials, " << per_round
+        << " per round, cost model " << model.name() << ", seed " << o.seed << ", target " << target
+        << "\n      records " << o.records << ", errors logged to " << log_path << "\n";
+    out.flush();
+  }
+  int round = 0;
+  bool announced_resume = false;
+  auto t_live = Clock::now();
+  int64_t live_trials = 0;
+  while (rep.trials < o.trials) {
+    int ti = scheduler.next_task();
+    if (ti < 0) break;
+    TaskState &t = tasks[ti];
+    int n = static_cast<int>(std::min<int64_t>(per_round, o.trials - rep.trials));
+    std::vector<schedule::State> states = t.policy->next_batch(model, n);
+    rep.search_s += t.policy->last_round().search_s;
+    rep.predict_s += t.policy->last_round().predict_s;
+    rep.predicted += t.policy->last_round().predicted;
+    ++round;
+
+    // Results from the records file where this state was measured before, else measured now.
+    std::vector<MeasureResult> results(states.size());
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < states.size(); ++i) {
+      auto it = t.recorded.find(states[i].key());
+      if (it != t.recorded.end()) {
+        results[i] = it->second;
+        ++rep.restored;
+      } else {
+        todo.push_back(i);
+      }
+    }
+    if (!todo.empty()) {
+      if (rep.restored > 0 && !announced_resume && o.verbose) {
+        out << "resume: " << rep.restored << " trials restored from " << o.records << "\n";
+        announced_resume = true;
+      }
+      if (!t.measurer)
+        t.measurer =
+            std::make_unique<measure::ProgramMeasurer>(t.workload, o.measure, hw, o.seed, &writer);
+      std::vector<schedule::State> batch;
+      for (size_t i : todo) batch.push_back(states[i]);
+      if (o.verbose) out << "  [" << ti << "] ";
+      auto t_measure = Clock::now();
+      std::vector<MeasureResult> measured =
+          t.measurer->measure(batch, [&](size_t, const MeasureResult &r) {
+            if (o.verbose) {
+              out << marker(r);
+              out.flush();
+            }
+          });
+      double wall = seconds_since(t_measure);
+      double run = 0;
+      for (size_t k = 0; k < todo.size(); ++k) {
+        results[todo[k]] = measured[k];
+        run += measured[k].run_s;
+      }
+      rep.run_s += run;
+      rep.build_s += std::max(0.0, wall - run);
+      live_trials += static_cast<int64_t>(todo.size());
+      if (o.verbose) out << "\n";
+    }
+
+    std::vector<search::MeasuredState> learned;
+    std::vector<double> costs;
+    for (size_t i = 0; i < states.size(); ++i) {
+      const MeasureResult &r = results[i];
+      t.policy->record(states[i], r);
+      TaskSummary &s = t.summary;
+      ++s.trials;
+      double cost = r.ok() ? r.mean_cost() : kFailedCost;
+      costs.push_back(cost);
+      if (r.ok() && cost < s.best_cost) {
+        s.best_cost = cost;
+        s.best_trial = s.trials;
+      }
+      if (!r.ok()) {
+        ++s.failures;
+        bool fresh = std::find(todo.begin(), todo.end(), i) != todo.end();
+        if (fresh)
+          log << "round " << round << " " << t.workload.key << " trial " << s.trials << ": "
+              << error_code_name(r.error) << ": " << r.error_msg << "\n"
+              << "  steps " << states[i].key() << "\n";
+      }
+      learned.push_back({t.task, states[i], r});
+    }
+    log.flush();
+    rep.trials += static_cast<int64_t>(states.size());
+    auto t_train = Clock::now();
+    model.update(learned);
+    rep.train_s += seconds_since(t_train);
+    scheduler.on_round(ti, costs, per_round);
+
+    if (o.verbose && !todo.empty()) {
+      double elapsed = seconds_since(t_start);
+      double live = seconds_since(t_live);
+      double eta = live_trials > 0 ? live / static_cast<double>(live_trials) *
+                                         static_cast<double>(o.trials - rep.trials)
+                                   : -1;
+      print_table(out, tasks, round, rep.trials, o.trials, elapsed, eta);
+    }
+    if (states.empty() && o.verbose)
+      out << "  [" << ti << "] search space exhausted for " << t.workload.key << "\n";
+  }
+  rep.stop_reason = scheduler.stop_reason();
+  if (rep.trials < o.trials && rep.stop_reason.empty())
+    rep.stop_reason = "every task stopped (search space exhausted or early stopping)";
+  for (TaskState &t : tasks) rep.tasks.push_back(t.summary);
+  rep.total_s = seconds_since(t_start);
+  return rep;
+}
+
+}  // namespace worldtune::tune

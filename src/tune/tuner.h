@@ -1,0 +1,60 @@
+/// \file `worldtune tune`: rounds of search -> measure -> retrain over one or more workloads that
+/// share a trial budget (docs/ARCHITECTURE.md shows one round).
+///
+/// Resume: the whole run is a deterministic function of the seed and the measured results. On
+/// --resume the tuner replays its loop from the start and takes the result of every state already
+/// in the records file from the file instead of measuring it, so the trials spent, the best so
+/// far, the measured set and the cost model (retrained on the same data in the same order) are
+/// restored exactly, and it goes on from the first state that was not measured yet.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "measure/measure_options.h"
+#include "search/cost_model.h"
+#include "search/sketch_policy.h"
+#include "tune/task_scheduler.h"
+
+namespace worldtune::tune {
+
+struct TuneOptions {
+  std::vector<std::string> workloads;  ///< workload keys (at least one)
+  int64_t trials = 1000;               ///< total over all workloads
+  std::string records;                 ///< JSON-lines file (appended)
+  std::string log;                     ///< full error messages ("" : <records>.log)
+  uint64_t seed = 0;
+  bool resume = false;
+  int measures_per_round = 64;
+  measure::MeasureOptions measure;
+  search::SearchParams search;
+  TaskSchedulerParams scheduler;
+  bool verbose = true;  ///< progress on the output stream
+};
+
+struct TaskSummary {
+  std::string workload;
+  double flops = 0;
+  double best_cost = 0;  ///< seconds (kFailedCost if nothing succeeded)
+  int64_t trials = 0;
+  int64_t best_trial = 0;  ///< 1-based trial (of this workload) that found the best
+  int64_t failures = 0;
+};
+
+struct TuneReport {
+  std::vector<TaskSummary> tasks;
+  int64_t trials = 0;       ///< all trials, restored ones included
+  int64_t restored = 0;     ///< trials taken from the records file on resume
+  std::string stop_reason;  ///< "" when the budget was spent
+  // Where the time of this invocation went (seconds).
+  double total_s = 0, search_s = 0, predict_s = 0, build_s = 0, run_s = 0, train_s = 0;
+  int64_t predicted = 0;  ///< states scored by the cost model
+};
+
+/// Runs the tuning. Throws UserError for bad workloads, records of another target or format, a
+/// records file holding this run's workloads without --resume, or a resume with another seed.
+TuneReport tune(const TuneOptions &options, search::CostModel &model, std::ostream &out);
+
+}  // namespace worldtune::tune

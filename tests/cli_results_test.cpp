@@ -1,0 +1,67 @@
+/// \file `worldtune best`, `export` and `baseline` end to end, and their errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "cli_test_util.h"
+#include "measure_test_util.h"
+#include "worldtune/record.h"
+
+namespace worldtune {
+namespace {
+
+using testing::CliRun;
+using testing::run_cli;
+
+const std::string kKey = "matmul:M=32,N=32,K=32";
+
+TEST(CliResults, BestExportAndBaselineShareARecordsFile) {
+  testing::ScratchDir dir;
+  std::string rec = dir.file("r.jsonl");
+  CliRun r =
+      run_cli("measure --workload " + kKey + " --random 2 --min-repeat-ms 1 --records " + rec);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("baseline --workload " + kKey + " --method naive --min-repeat-ms 1 --records " + rec);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("method    naive"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("checked   yes"), std::string::npos) << r.out;
+  std::vector<MeasureRecord> records = read_records(rec);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].method, "naive");
+
+  r = run_cli("best --records " + rec);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("workload  " + kKey), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" of 2\n"), std::string::npos) << r.out;  // the baseline is no trial
+  EXPECT_NE(r.out.find("baseline  naive"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Pipeline matmul("), std::string::npos) << r.out;
+
+  r = run_cli("export --records " + rec + " --workload " + kKey + " --out " + dir.file("out") +
+              " --name mm");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("out/mm.a")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("out/mm_example.cpp")));
+}
+
+TEST(CliResults, BadInputGetsAClearError) {
+  testing::ScratchDir dir;
+  CliRun r = run_cli("best --records " + dir.file("none.jsonl"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: io: cannot open records file"), std::string::npos) << r.out;
+  r = run_cli("baseline --workload " + kKey + " --method tvm");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: argument: unknown baseline method 'tvm'"), std::string::npos)
+      << r.out;
+  r = run_cli("baseline --workload softmax --method onednn");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: argument: onednn has no kernel for operator 'softmax'"),
+            std::string::npos)
+      << r.out;
+  r = run_cli("export --records " + dir.file("none.jsonl") + " --workload " + kKey);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--out"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace worldtune

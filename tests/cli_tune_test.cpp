@@ -1,0 +1,84 @@
+/// \file `worldtune tune` end to end: progress output, SIGKILL then --resume, and clear errors.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "cli_test_util.h"
+#include "measure_test_util.h"
+#include "worldtune/record.h"
+
+namespace worldtune {
+namespace {
+
+using testing::run_cli;
+
+const std::string kSmall =
+    "tune --workload matmul:M=32,N=32,K=32 --trials 24 --per-round 8 --population 256 "
+    "--min-repeat-ms 1 --seed 3 ";
+
+TEST(CliTune, KilledAnywhereThenResumedEndsWithEveryTrialOnce) {
+  testing::ScratchDir dir;
+  std::string rec = dir.file("r.jsonl");
+  // SIGKILL after 2.5 s: mid-run, possibly mid-write.
+  testing::run_command("timeout -s KILL 2.5 " + std::string(WORLDTUNE_BIN) + " " + kSmall +
+                       "--cost-model xgb --records " + rec);
+  auto r = run_cli(kSmall + "--cost-model xgb --resume --records " + rec);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("summary   24 trials"), std::string::npos) << r.out;
+  std::vector<MeasureRecord> records = read_records(rec);
+  ASSERT_EQ(records.size(), 24u);
+  std::set<std::string> keys;
+  for (const MeasureRecord &m : records) keys.insert(m.steps.dump());
+  EXPECT_EQ(keys.size(), 24u);  // never the same schedule twice
+  // Progress: a table per round, markers per candidate, the time split.
+  EXPECT_NE(r.out.find("latency(ms)"), std::string::npos);
+  EXPECT_NE(r.out.find("GFLOP/s"), std::string::npos);
+  EXPECT_NE(r.out.find("time      search"), std::string::npos);
+  EXPECT_NE(r.out.find("best      matmul:M=32,N=32,K=32"), std::string::npos);
+}
+
+TEST(CliTune, TwoWorkloadsShareTheBudgetAndTheModelIsSaved) {
+  testing::ScratchDir dir;
+  auto r = run_cli(
+      "tune --workload matmul:M=32,N=32,K=32 --workload softmax:B=2,M=16,N=16 --trials 16 "
+      "--per-round 8 --population 128 --min-repeat-ms 1 --no-warmup --save-model " +
+      dir.file("m.json") + " --records " + dir.file("r.jsonl"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("best      matmul:M=32,N=32,K=32"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("best      softmax:B=2,M=16,N=16"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("model     saved to"), std::string::npos) << r.out;
+  // Per round min(64, 16 / 2) = 8: one warm-up round each.
+  std::set<std::string> workloads;
+  for (const MeasureRecord &m : read_records(dir.file("r.jsonl"))) workloads.insert(m.workload);
+  EXPECT_EQ(workloads.size(), 2u);
+  // The saved model starts another run.
+  auto again = run_cli(
+      "tune --workload matmul:M=32,N=32,K=32 --trials 8 --population 128 "
+      "--min-repeat-ms 1 --load-model " +
+      dir.file("m.json") + " --records " + dir.file("r2.jsonl"));
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  auto bad = run_cli(kSmall + "--load-model " + dir.file("nope.json") + " --records " +
+                     dir.file("r3.jsonl"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("error: model: cannot open model file"), std::string::npos) << bad.out;
+}
+
+TEST(CliTune, BadInputGetsAClearError) {
+  testing::ScratchDir dir;
+  auto r = run_cli(kSmall + "--workload matmul:M=0 --records " + dir.file("a.jsonl"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: workload:"), std::string::npos) << r.out;
+  r = run_cli(kSmall + "--cost-model tlp --records " + dir.file("a.jsonl"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--cost-model"), std::string::npos) << r.out;
+  r = run_cli("tune --workload nope:X=1 --records " + dir.file("a.jsonl"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("nope"), std::string::npos) << r.out;
+  r = run_cli(kSmall + "--target bogus-os --records " + dir.file("a.jsonl"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: target:"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace worldtune

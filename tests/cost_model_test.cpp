@@ -1,0 +1,147 @@
+/// \file The cost models: selection by name, the xgb model learning a ranking from labelled
+/// schedules, Ansor's random warm-up, and model files (round trip, refusals).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "cost_model/cost_model_registry.h"
+#include "cost_model/xgb_model.h"
+#include "measure_test_util.h"
+#include "test_states.h"
+#include "worldtune/error.h"
+
+namespace worldtune::cost_model {
+namespace {
+
+using schedule::State;
+
+struct Data {
+  std::shared_ptr<search::SearchTask> task;
+  std::vector<State> states;
+  std::vector<double> costs;
+};
+
+/// Sampled matmul schedules with a synthetic cost every schedule feature set can express: faster
+/// with a wider vectorized loop and with a parallel loop on the output stage.
+Data make_data(int n, uint64_t seed) {
+  Data d;
+  d.task = std::make_shared<search::SearchTask>();
+  d.task->workload_key = "matmul:M=64,N=64,K=64";
+  d.task->dag = testing::dag_of(d.task->workload_key);
+  d.states = testing::random_states(d.task->workload_key, n, seed);
+  for (const State &s : d.states) {
+    double vec = 1, par = 1;
+    for (const auto &st : s.stages())
+      for (const auto &it : st.iters) {
+        if (it.annotation == schedule::IterAnnotation::Vectorize)
+          vec = std::max(vec, double(it.extent));
+        if (it.annotation == schedule::IterAnnotation::Parallel) par = 2;
+      }
+    d.costs.push_back(1e-3 / (vec * par));
+  }
+  return d;
+}
+
+std::vector<search::MeasuredState> measured(const Data &d, size_t begin, size_t end) {
+  std::vector<search::MeasuredState> out;
+  for (size_t i = begin; i < end; ++i) {
+    MeasureResult r;
+    r.costs = {d.costs[i]};
+    out.push_back({d.task, d.states[i], r});
+  }
+  return out;
+}
+
+double pairwise_accuracy(const std::vector<float> &pred, const std::vector<double> &cost) {
+  int right = 0, total = 0;
+  for (size_t i = 0; i < pred.size(); ++i)
+    for (size_t j = i + 1; j < pred.size(); ++j) {
+      if (cost[i] == cost[j]) continue;
+      ++total;
+      right += (pred[i] > pred[j]) == (cost[i] < cost[j]);
+    }
+  return total ? double(right) / total : 0;
+}
+
+TEST(CostModel, PickedByNameUnknownRefused) {
+  CostModelOptions o;
+  EXPECT_EQ(make_cost_model("random", o)->name(), "random");
+  EXPECT_EQ(make_cost_model("xgb", o)->name(), "xgb");
+  try {
+    make_cost_model("tlp", o);
+    FAIL();
+  } catch (const UserError &e) {
+    EXPECT_NE(std::string(e.what()).find("unknown cost model 'tlp' (known: random, xgb)"),
+              std::string::npos);
+  }
+}
+
+TEST(XgbModel, LearnsARankingAfterTheWarmUp) {
+  Data d = make_data(260, 11);
+  ASSERT_EQ(d.states.size(), 260u);
+  CostModelOptions o;
+  XgbModel m(o);
+  m.update(measured(d, 0, 60));
+  std::vector<State> held(d.states.begin() + 200, d.states.end());
+  std::vector<double> held_cost(d.costs.begin() + 200, d.costs.end());
+  // 60 samples <= 100: Ansor's warm-up gives random scores in [0, 1).
+  double warm = pairwise_accuracy(m.predict(*d.task, held), held_cost);
+  m.update(measured(d, 60, 200));
+  EXPECT_EQ(m.num_samples(), 200);
+  EXPECT_GT(m.num_rounds(), 0);
+  double trained = pairwise_accuracy(m.predict(*d.task, held), held_cost);
+  EXPECT_GT(trained, 0.85);
+  EXPECT_GT(trained, warm + 0.2);
+}
+
+TEST(XgbModel, WarmUpCanBeSwitchedOff) {
+  Data d = make_data(80, 12);
+  CostModelOptions o;
+  o.random_warmup = false;
+  XgbModel m(o);
+  m.update(measured(d, 0, 60));
+  std::vector<State> rest(d.states.begin() + 60, d.states.end());
+  auto a = m.predict(*d.task, rest), b = m.predict(*d.task, rest);
+  EXPECT_EQ(a, b);  // the trained booster, not random draws
+}
+
+TEST(XgbModel, SaveLoadGivesTheSamePredictionsAndRefusesBadFiles) {
+  testing::ScratchDir dir;
+  Data d = make_data(150, 13);
+  CostModelOptions o;
+  XgbModel m(o);
+  m.update(measured(d, 0, 120));
+  std::vector<State> rest(d.states.begin() + 120, d.states.end());
+  auto before = m.predict(*d.task, rest);
+  m.save(dir.file("m.json"));
+  XgbModel loaded(o);  // trained elsewhere: used at once, no warm-up
+  loaded.load(dir.file("m.json"));
+  EXPECT_EQ(loaded.predict(*d.task, rest), before);
+
+  auto expect_refused = [&](const std::string &content, const std::string &what) {
+    { std::ofstream(dir.file("bad.json")) << content; }
+    try {
+      XgbModel x(o);
+      x.load(dir.file("bad.json"));
+      FAIL() << what;
+    } catch (const UserError &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::BadModel);
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  expect_refused("{\"format\": \"worldtune-cost-model-1\", \"mo", "corrupt or not JSON");
+  expect_refused("{\"format\": \"other-2\", \"model\": \"xgb\"}", "model file format 'other-2'");
+  expect_refused("{\"format\": \"worldtune-cost-model-1\", \"model\": \"random\"}",
+                 "holds a 'random' model");
+  expect_refused(R"({"format": "worldtune-cost-model-1", "model": "xgb", "feature_version": 0,
+                     "num_features": 164, "booster": {}})",
+                 "feature version 0");
+  expect_refused(R"({"format": "worldtune-cost-model-1", "model": "xgb", "feature_version": 1,
+                     "num_features": 164, "booster": {"learner": 3}})",
+                 "XGBoost cannot read the booster");
+  XgbModel untrained(o);
+  EXPECT_THROW(untrained.save(dir.file("x.json")), UserError);
+}
+
+}  // namespace
+}  // namespace worldtune::cost_model
