@@ -20,12 +20,19 @@ const std::string kSmall =
 TEST(CliTune, KilledAnywhereThenResumedEndsWithEveryTrialOnce) {
   testing::ScratchDir dir;
   std::string rec = dir.file("r.jsonl");
-  // SIGKILL after 2.5 s: mid-run, possibly mid-write.
-  testing::run_command("timeout -s KILL 2.5 " + std::string(WORLDTUNE_BIN) + " " + kSmall +
-                       "--cost-model xgb --records " + rec);
+  // SIGKILL once 10 records are there: mid-run, mid-round, possibly mid-write.
+  testing::run_command(std::string(WORLDTUNE_BIN) + " " + kSmall + "--cost-model xgb --records " +
+                       rec + " > /dev/null 2>&1 & pid=$!; for i in $(seq 1 1200); do " +
+                       "[ \"$(cat " + rec + " 2>/dev/null | wc -l)\" -ge 10 ] && break; " +
+                       "sleep 0.05; done; kill -9 $pid; wait $pid");
+  size_t before = read_records(rec).size();
+  EXPECT_GE(before, 10u);
+  EXPECT_LT(before, 24u);
   auto r = run_cli(kSmall + "--cost-model xgb --resume --records " + rec);
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("summary   24 trials"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("summary   24 trials (" + std::to_string(before) + " restored"),
+            std::string::npos)
+      << r.out;
   std::vector<MeasureRecord> records = read_records(rec);
   ASSERT_EQ(records.size(), 24u);
   std::set<std::string> keys;

@@ -130,12 +130,16 @@ TEST(XgbModel, SaveLoadGivesTheSamePredictionsAndRefusesBadFiles) {
     }
   };
   expect_refused("{\"format\": \"worldtune-cost-model-1\", \"mo", "corrupt or not JSON");
-  expect_refused("{\"format\": \"other-2\", \"model\": \"xgb\"}", "model file format 'other-2'");
+  expect_refused("{\"format\": \"other-2\", \"model\": \"xgb\"}", "model file format \"other-2\"");
   expect_refused("{\"format\": \"worldtune-cost-model-1\", \"model\": \"random\"}",
-                 "holds a 'random' model");
+                 "holds a \"random\" model");
   expect_refused(R"({"format": "worldtune-cost-model-1", "model": "xgb", "feature_version": 0,
                      "num_features": 164, "booster": {}})",
                  "feature version 0");
+  expect_refused(R"({"format": 7, "model": "xgb"})", "model file format 7");
+  expect_refused(R"({"format": "worldtune-cost-model-1", "model": "xgb", "feature_version": "1",
+                     "num_features": 164})",
+                 "feature version \"1\"");
   expect_refused(R"({"format": "worldtune-cost-model-1", "model": "xgb", "feature_version": 1,
                      "num_features": 164, "booster": {"learner": 3}})",
                  "XGBoost cannot read the booster");

@@ -156,6 +156,16 @@ TEST(Features, LogScaleAndEveryCoreWorkload) {
   }
 }
 
+TEST(Features, ExtentOneOuterLoopKeepsTheCurveFinite) {
+  // M=1: the outer loop repeats the FLOPs of the loop inside it. For these sizes the last
+  // sample point (FLOPs x 10 / 10 in float) rounds past them, which used to divide 0 by 0.
+  for (auto [n, k] : {std::pair{1099, 3057}, {1097, 3059}, {1099, 3061}}) {
+    State s(testing::dag_of("matmul:M=1,N=" + std::to_string(n) + ",K=" + std::to_string(k)));
+    for (const StoreFeatures &f : per_store_features(s, 64))
+      for (float v : f.values) ASSERT_TRUE(std::isfinite(v)) << n;
+  }
+}
+
 TEST(Features, SketchWithUndefinedLengthsIsRefused) {
   search::SketchParams sp;
   auto sketches = search::generate_sketches(State(testing::dag_of("matmul:M=8,N=8,K=8")), sp);

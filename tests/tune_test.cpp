@@ -3,6 +3,7 @@
 /// scheduler shares the budget as its formula says.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -29,9 +30,12 @@ TuneOptions small_run(const std::string &records) {
   return o;
 }
 
-TuneReport run(const TuneOptions &o) {
+/// xgb without the warm-up: from the second round on, the search depends on the model trained on
+/// the results, so a resume is only exact when the model is restored exactly too.
+TuneReport run(const TuneOptions &o, const std::string &model_name = "xgb") {
   cost_model::CostModelOptions mo;
-  auto model = cost_model::make_cost_model("random", mo);
+  mo.random_warmup = false;
+  auto model = cost_model::make_cost_model(model_name, mo);
   std::ostringstream out;
   return tune(o, *model, out);
 }
@@ -100,6 +104,23 @@ TEST(Tune, ResumeAfterAKillMidRoundEqualsAnUninterruptedRun) {
   TuneReport rc = run(b);
   EXPECT_EQ(rc.restored, 24);
   EXPECT_EQ(lines_of(b.records).size(), 24u);
+
+  // A budget of 20 cuts the third round to 4; resumed with 24, the run ends as the 24-trial run
+  // did: the cut round picked a prefix of the full one. (Rounds 1-2 come from a's records, so
+  // that both runs train the same model.)
+  {
+    std::ofstream c(dir.file("c.jsonl"));
+    for (int i = 0; i < 16; ++i) c << full[i] << "\n";
+  }
+  std::filesystem::copy_file(a.records + ".run.json", dir.file("c.jsonl.run.json"));
+  TuneOptions c = small_run(dir.file("c.jsonl"));
+  c.resume = true;
+  c.trials = 20;
+  EXPECT_EQ(run(c).restored, 16);
+  EXPECT_EQ(lines_of(c.records).size(), 20u);
+  c.trials = 24;
+  EXPECT_EQ(run(c).restored, 20);
+  EXPECT_EQ(keys_of(c.records), keys_of(a.records));
 }
 
 TEST(Tune, RefusesRecordsItCannotContinue) {
@@ -109,11 +130,18 @@ TEST(Tune, RefusesRecordsItCannotContinue) {
   run(o);
   // Same file without --resume.
   expect_user_error([&] { run(o); }, "pass --resume to continue");
-  // Another seed.
+  // Another seed, other search settings, another cost model.
   TuneOptions other_seed = o;
   other_seed.resume = true;
   other_seed.seed = 6;
   expect_user_error([&] { run(other_seed); }, "tuned with seed 5; resume with --seed 5");
+  TuneOptions other_pop = o;
+  other_pop.resume = true;
+  other_pop.search.evolutionary_search_population = 512;
+  expect_user_error([&] { run(other_pop); }, "population was 256, now 512");
+  TuneOptions same = o;
+  same.resume = true;
+  expect_user_error([&] { run(same, "random"); }, "cost_model was \"xgb\", now \"random\"");
   // Another target.
   std::string line = lines_of(o.records)[0];
   nlohmann::json j = nlohmann::json::parse(line);
@@ -150,14 +178,25 @@ TEST(TaskScheduler, WarmUpThenTheTaskWithTheMostToGain) {
 }
 
 TEST(TaskScheduler, SimilarTasksUseEachOthersSpeed) {
-  // Same family and FLOPs: task 1 reaches only 1/10 of task 0's GFLOP/s, so beta * flops /
-  // best_flops caps its expected gain... and it is still picked for being far behind.
-  TaskScheduler s({1e9, 1e9}, {"conv", "conv"}, {}, 1);
-  s.next_task();
-  s.on_round(0, {1e-3}, 4);
-  s.next_task();
-  s.on_round(1, {1e-2}, 4);
+  // Tasks 0 and 1: one operator family, same FLOPs; task 2 unrelated. After two rounds each:
+  // alone, task 2 (13 ms) would promise more than task 1 (10 ms): -(best / rounds) * 0.8. But
+  // task 0 runs the same FLOPs in 1 ms, so task 1 should reach beta * 1 ms = 2 ms: its expected
+  // gain (8 ms) beats task 2's (6.5 ms).
+  TaskScheduler s({1e9, 1e9, 1e9}, {"conv", "conv", "dense"}, {}, 1);
+  const double best[3] = {1e-3, 1e-2, 1.3e-2};
+  for (int t = 0; t < 3; ++t) {
+    ASSERT_EQ(s.next_task(), t);  // warm-up
+    s.on_round(t, {best[t]}, 4);
+  }
+  for (int t = 0; t < 3; ++t) s.on_round(t, {best[t]}, 4);
   EXPECT_EQ(s.next_task(), 1);
+  TaskScheduler alone({1e9, 1e9, 1e9}, {"conv", "other", "dense"}, {}, 1);
+  for (int t = 0; t < 3; ++t) {
+    ASSERT_EQ(alone.next_task(), t);
+    alone.on_round(t, {best[t]}, 4);
+  }
+  for (int t = 0; t < 3; ++t) alone.on_round(t, {best[t]}, 4);
+  EXPECT_EQ(alone.next_task(), 2);
 }
 
 TEST(TaskScheduler, EarlyStoppingEndsTheRunAndKillsStalledTasks) {
@@ -176,6 +215,8 @@ TEST(TaskScheduler, EarlyStoppingEndsTheRunAndKillsStalledTasks) {
 
   // Two tasks: task 1 keeps improving the objective, task 0 stalls and dies after > 8 trials.
   p.strategy = "round-robin";
+  p.early_stopping = -1;
+  p.per_task_early_stopping = 8;
   TaskScheduler t({1e9, 1e9}, {"", ""}, p, 1);
   double c1 = 1e-1;
   for (int r = 0; r < 4; ++r) {

@@ -60,7 +60,9 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
   t.cmd->add_option("--records", o.tune.records, "JSON-lines records file (appended)")->required();
   t.cmd->add_option("--seed", o.tune.seed, "search seed");
   t.cmd->add_option("--early-stopping", o.tune.scheduler.early_stopping,
-                    "stop a workload (and the run) after this many trials without improvement");
+                    "stop the run after this many trials without a better total latency");
+  t.cmd->add_option("--per-task-early-stopping", o.tune.scheduler.per_task_early_stopping,
+                    "stop tuning a workload after this many of its trials without improvement");
   t.cmd->add_flag("--resume", o.tune.resume, "continue the run recorded in --records");
   t.cmd->add_option("--per-round", o.tune.measures_per_round, "candidates measured per round")
       ->check(CLI::PositiveNumber);
@@ -176,6 +178,10 @@ int main(int argc, char **argv) {
   } catch (const worldtune::UserError &e) {
     std::fprintf(stderr, "error: %s: %s\n", worldtune::error_kind_name(e.kind()), e.what());
     return 2;
+  } catch (const std::exception &e) {
+    // Not a user error: a bug or the system (out of memory, ...). Records written so far stay.
+    std::fprintf(stderr, "error: internal: %s\n", e.what());
+    return 3;
   }
   return 0;
 }

@@ -13,10 +13,11 @@ int run_tune(const TuneCommandOptions &o) {
   cost_model::CostModelOptions mo;
   mo.seed = 43 + o.tune.seed;
   mo.random_warmup = !o.no_warmup;
-  // The tuner's threads are idle while a candidate is timed, so training may use every core.
   std::unique_ptr<search::CostModel> model = cost_model::make_cost_model(o.cost_model, mo);
   if (!o.load_model.empty()) model->load(o.load_model);
-  tune::TuneReport rep = tune::tune(o.tune, *model, std::cout);
+  tune::TuneOptions to = o.tune;
+  to.model_file = o.load_model;
+  tune::TuneReport rep = tune::tune(to, *model, std::cout);
 
   std::printf("\nsummary   %lld trials (%lld restored from the records), %.1f s\n",
               static_cast<long long>(rep.trials), static_cast<long long>(rep.restored),

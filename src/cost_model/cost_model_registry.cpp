@@ -31,12 +31,14 @@ nlohmann::json read_model_file(const std::string &path, const std::string &expec
   nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
   WT_USER_CHECK(!j.is_discarded() && j.is_object(), BadModel,
                 path << ": not a worldtune model file (corrupt or not JSON)");
-  WT_USER_CHECK(j.value("format", "") == kModelFormat, BadModel,
-                path << ": model file format '" << j.value("format", "?") << "', this build reads '"
+  // Fields are compared as JSON values: a field of the wrong type is a mismatch, not a crash.
+  auto field = [&](const char *name) { return j.contains(name) ? j[name] : nlohmann::json(); };
+  WT_USER_CHECK(field("format") == kModelFormat, BadModel,
+                path << ": model file format " << field("format").dump() << ", this build reads '"
                      << kModelFormat << "'");
   WT_USER_CHECK(
-      j.value("model", "") == expected_model, BadModel,
-      path << ": holds a '" << j.value("model", "?") << "' model, not '" << expected_model << "'");
+      field("model") == expected_model, BadModel,
+      path << ": holds a " << field("model").dump() << " model, not '" << expected_model << "'");
   return j;
 }
 

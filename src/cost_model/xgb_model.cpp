@@ -28,9 +28,9 @@ void check(int rc, const char *what) {
 /// Owns a DMatrix of packed rows with one label and weight per row.
 class Matrix {
  public:
-  Matrix(const std::vector<float> &data, size_t rows) {
-    check(XGDMatrixCreateFromMat(data.data(), rows, features::kNumPerStoreFeatures,
-                                 std::numeric_limits<float>::quiet_NaN(), &handle_),
+  Matrix(const std::vector<float> &data, size_t rows, int threads) {
+    check(XGDMatrixCreateFromMat_omp(data.data(), rows, features::kNumPerStoreFeatures,
+                                     std::numeric_limits<float>::quiet_NaN(), &handle_, threads),
           "creating a DMatrix");
   }
   ~Matrix() { XGDMatrixFree(handle_); }
@@ -50,17 +50,24 @@ std::vector<float> predict_rows(BoosterHandle booster, const Matrix &m, bool tra
   return std::vector<float>(out, out + len);
 }
 
+/// The metric as XGBoost's Python eval_set prints it ("%f"), which is what TVM's early-stopping
+/// callback compares: gains below 1e-6 are no progress, and that is what ends its training.
 double round_like_xgboost(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%f", v);
   return std::strtod(buf, nullptr);
 }
 
+/// Ansor's nthread = cpu_count // 2: XGBoost's OpenMP threads busy-wait, and on a loaded machine
+/// all-cores training slows down by orders of magnitude.
+int num_threads(const CostModelOptions &o) {
+  return o.num_threads > 0
+             ? o.num_threads
+             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
+}
+
 void set_params(BoosterHandle b, const CostModelOptions &o) {
-  // Ansor's nthread = cpu_count // 2: XGBoost's OpenMP threads busy-wait, and on a loaded
-  // machine all-cores training slows down by orders of magnitude.
-  int threads =
-      o.num_threads > 0 ? o.num_threads : std::max(1u, std::thread::hardware_concurrency() / 2);
+  int threads = num_threads(o);
   const std::pair<const char *, std::string> params[] = {
       {"max_depth", "10"},
       {"gamma", "0.001"},
@@ -79,9 +86,7 @@ void set_params(BoosterHandle b, const CostModelOptions &o) {
 
 XgbModel::XgbModel(const CostModelOptions &options) : options_(options), rng_(options.seed) {}
 
-XgbModel::~XgbModel() {
-  if (booster_) XGBoosterFree(booster_);
-}
+void XgbModel::BoosterFree::operator()(void *booster) const { XGBoosterFree(booster); }
 
 const std::vector<std::vector<float>> &XgbModel::rows_of(const search::SearchTask &task,
                                                          const schedule::State &state) {
@@ -94,7 +99,7 @@ const std::vector<std::vector<float>> &XgbModel::rows_of(const search::SearchTas
   try {
     for (auto &r : features::per_store_features(state, options_.cache_line_bytes))
       rows.push_back(std::move(r.values));
-  } catch (const UserError &) {
+  } catch (const std::exception &) {
     rows.clear();  // an invalid state scores -inf, as Ansor's all-zero features do
   }
   return feature_cache_[key] = std::move(rows);
@@ -133,15 +138,16 @@ void XgbModel::train() {
     }
   }
   size_t n_rows = labels.size();
-  Matrix m(data, n_rows);
+  Matrix m(data, n_rows, num_threads(options_));
   check(XGDMatrixSetFloatInfo(m.get(), "label", labels.data(), n_rows), "setting labels");
   check(XGDMatrixSetFloatInfo(m.get(), "weight", weights.data(), n_rows), "setting weights");
 
-  if (booster_) XGBoosterFree(booster_);
-  booster_ = nullptr;
+  // Trained on the side: if XGBoost fails, the previous model stays in place.
   DMatrixHandle mats[] = {m.get()};
-  check(XGBoosterCreate(mats, 1, &booster_), "creating a booster");
-  set_params(booster_, options_);
+  BoosterHandle handle = nullptr;
+  check(XGBoosterCreate(mats, 1, &handle), "creating a booster");
+  Booster fresh(handle);
+  set_params(handle, options_);
 
   auto pack_rmse_and_grad = [&](const std::vector<float> &pred, std::vector<float> *grad,
                                 std::vector<float> *hess) {
@@ -162,32 +168,25 @@ void XgbModel::train() {
   std::vector<float> grad(n_rows), hess(n_rows);
   double best = std::numeric_limits<double>::infinity();
   int best_round = 0;
-  int round = 0;
-  for (; round < kMaxRounds; ++round) {
-    std::vector<float> pred = predict_rows(booster_, m, true);
-    // Ansor compares the metric as XGBoost prints it (%g, 6 significant digits): smaller gains
-    // do not count as progress, which is what ends its training.
+  for (int round = 0; round < kMaxRounds; ++round) {
+    std::vector<float> pred = predict_rows(handle, m, true);
     double rmse = round_like_xgboost(pack_rmse_and_grad(pred, &grad, &hess));
     if (round > 0) {
       if (rmse < best) {
         best = rmse;
         best_round = round;
       } else if (round - best_round >= kEarlyStoppingRounds) {
-        break;
+        break;  // TVM keeps every tree built (it only notes the best iteration)
       }
     }
-    check(XGBoosterBoostOneIter(booster_, m.get(), grad.data(), hess.data(), n_rows),
+    check(XGBoosterBoostOneIter(handle, m.get(), grad.data(), hess.data(), n_rows),
           "a boosting round");
   }
-  if (best_round < round) {
-    // Keep the trees up to the best round (early stopping's best iteration).
-    BoosterHandle sliced = nullptr;
-    check(XGBoosterSlice(booster_, 0, std::max(best_round, 1), 1, &sliced), "slicing the booster");
-    XGBoosterFree(booster_);
-    booster_ = sliced;
-  }
-  check(XGBoosterBoostedRounds(booster_, &rounds_), "counting rounds");
-  train_rmse_ = pack_rmse_and_grad(predict_rows(booster_, m, false), nullptr, nullptr);
+  int rounds = 0;
+  check(XGBoosterBoostedRounds(handle, &rounds), "counting rounds");
+  train_rmse_ = pack_rmse_and_grad(predict_rows(handle, m, false), nullptr, nullptr);
+  rounds_ = rounds;
+  booster_ = std::move(fresh);
   pretrained_ = false;
 }
 
@@ -209,8 +208,8 @@ std::vector<float> XgbModel::predict(const search::SearchTask &task,
     }
   }
   if (pack_of_row.empty()) return out;
-  Matrix m(data, pack_of_row.size());
-  std::vector<float> pred = predict_rows(booster_, m, false);
+  Matrix m(data, pack_of_row.size(), num_threads(options_));
+  std::vector<float> pred = predict_rows(booster_.get(), m, false);
   for (size_t r = 0; r < pred.size(); ++r) {
     float &o = out[pack_of_row[r]];
     o = std::isinf(o) ? pred[r] : o + pred[r];
@@ -223,7 +222,7 @@ void XgbModel::save(const std::string &path) const {
                 "the xgb model has not been trained yet; nothing to save to " << path);
   bst_ulong len = 0;
   const char *buf = nullptr;
-  check(XGBoosterSaveModelToBuffer(booster_, R"({"format": "json"})", &len, &buf), "saving");
+  check(XGBoosterSaveModelToBuffer(booster_.get(), R"({"format": "json"})", &len, &buf), "saving");
   nlohmann::json j = {{"format", kModelFormat},
                       {"model", "xgb"},
                       {"feature_version", features::kFeatureVersion},
@@ -235,26 +234,27 @@ void XgbModel::save(const std::string &path) const {
 
 void XgbModel::load(const std::string &path) {
   nlohmann::json j = read_model_file(path, "xgb");
-  WT_USER_CHECK(j.value("feature_version", -1) == features::kFeatureVersion &&
-                    j.value("num_features", -1) == features::kNumPerStoreFeatures,
-                BadModel,
-                path << ": model trained on feature version " << j.value("feature_version", -1)
-                     << ", this build computes version " << features::kFeatureVersion);
+  const nlohmann::json &fv =
+      j.contains("feature_version") ? j["feature_version"] : nlohmann::json();
+  const nlohmann::json &nf = j.contains("num_features") ? j["num_features"] : nlohmann::json();
+  WT_USER_CHECK(fv == features::kFeatureVersion && nf == features::kNumPerStoreFeatures, BadModel,
+                path << ": model trained on feature version " << fv.dump() << " with " << nf.dump()
+                     << " features; this build computes version " << features::kFeatureVersion
+                     << " with " << features::kNumPerStoreFeatures);
   WT_USER_CHECK(j.contains("booster") && j["booster"].is_object(), BadModel,
                 path << ": no \"booster\" object");
   std::string raw = j["booster"].dump();
-  BoosterHandle b = nullptr;
-  check(XGBoosterCreate(nullptr, 0, &b), "creating a booster");
-  if (XGBoosterLoadModelFromBuffer(b, raw.data(), raw.size()) != 0) {
-    std::string why = XGBGetLastError();
-    XGBoosterFree(b);
-    WT_USER_CHECK(false, BadModel, path << ": XGBoost cannot read the booster: " << why);
-  }
-  set_params(b, options_);
-  if (booster_) XGBoosterFree(booster_);
-  booster_ = b;
+  BoosterHandle handle = nullptr;
+  check(XGBoosterCreate(nullptr, 0, &handle), "creating a booster");
+  Booster b(handle);
+  WT_USER_CHECK(XGBoosterLoadModelFromBuffer(handle, raw.data(), raw.size()) == 0, BadModel,
+                path << ": XGBoost cannot read the booster: " << XGBGetLastError());
+  set_params(handle, options_);
+  int rounds = 0;
+  check(XGBoosterBoostedRounds(handle, &rounds), "counting rounds");
+  booster_ = std::move(b);
+  rounds_ = rounds;
   pretrained_ = true;
-  check(XGBoosterBoostedRounds(booster_, &rounds_), "counting rounds");
 }
 
 }  // namespace worldtune::cost_model

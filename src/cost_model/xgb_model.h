@@ -17,7 +17,6 @@ namespace worldtune::cost_model {
 class XgbModel : public search::CostModel {
  public:
   explicit XgbModel(const CostModelOptions &options);
-  ~XgbModel() override;
   XgbModel(const XgbModel &) = delete;
   XgbModel &operator=(const XgbModel &) = delete;
 
@@ -45,9 +44,14 @@ class XgbModel : public search::CostModel {
   const std::vector<std::vector<float>> &rows_of(const search::SearchTask &task,
                                                  const schedule::State &state);
 
+  struct BoosterFree {
+    void operator()(void *booster) const;
+  };
+  using Booster = std::unique_ptr<void, BoosterFree>;  // XGBoost's BoosterHandle
+
   CostModelOptions options_;
   Rng rng_;
-  void *booster_ = nullptr;  // BoosterHandle
+  Booster booster_;
   bool pretrained_ = false;  // loaded from a file and not yet replaced by local training
   std::vector<Sample> samples_;
   std::map<std::string, std::vector<std::vector<float>>> feature_cache_;

@@ -130,7 +130,7 @@ struct LoopModel {
   std::vector<std::vector<Loop>> stack;     // loops around each stage's store, outer first
   std::vector<size_t> num_outer;            // how many of them belong to enclosing stages
   std::vector<std::vector<ir::Expr>> axes;  // each op var as an expression over loop ids
-  std::vector<std::vector<int64_t>> shape;  // buffer shape (realized when computed inside)
+  std::vector<std::vector<int64_t>> shape;  // buffer shape (the full tensor, as in TVM)
 };
 
 LoopModel build_loop_model(const State &state, const std::vector<schedule::StageBounds> &bounds) {
@@ -144,8 +144,7 @@ LoopModel build_loop_model(const State &state, const std::vector<schedule::Stage
     const schedule::Stage &st = state.stage(s);
     const ir::Op &op = state.dag().op(s);
     for (size_t d = 0; d < op.axes.size(); ++d)
-      m.shape[s].push_back(st.compute_at == ComputeAtKind::Iter ? bounds[s].axis_extent[d]
-                                                                : op.axes[d].extent);
+      m.shape[s].push_back(op.axes[d].extent);  // TVM's buffers keep the full tensor shape
     if (op.is_placeholder || st.compute_at == ComputeAtKind::Inlined) continue;
     std::map<int, ir::Expr> to_global;
     for (const auto &[uid, ext] : bounds[s].uid_extent)
@@ -443,7 +442,8 @@ std::vector<StoreFeatures> per_store_features(const State &state, int cache_line
         float x = compute_ops.back() * static_cast<float>(k + 1) / 10.0f;
         while (pt + 1 < compute_ops.size() && compute_ops[pt] < x - 1e-4f) ++pt;
         float cur = compute_ops[pt] / mem_bytes[pt];
-        if (pt == 0) {
+        // An extent-1 loop repeats the previous point: nothing to interpolate (TVM divides 0/0).
+        if (pt == 0 || compute_ops[pt] == compute_ops[pt - 1]) {
           curve[k] = cur;
         } else {
           float prev = compute_ops[pt - 1] / mem_bytes[pt - 1];
@@ -456,8 +456,9 @@ std::vector<StoreFeatures> per_store_features(const State &state, int cache_line
 
     // Group 4: allocation (intermediate buffers only; outputs are the caller's).
     bool allocated = !state.dag().consumers(s).empty();
-    float alloc_elems = 1;
-    for (int64_t e : m.shape[s]) alloc_elems *= static_cast<float>(e);
+    float alloc_elems = 1;  // the realized region (TVM's BufferRealize bounds)
+    for (size_t d = 0; d < op.axes.size(); ++d)
+      alloc_elems *= static_cast<float>(bounds[s].axis_extent[d]);
     float alloc_outer = 1;
     for (size_t i = 0; i < m.num_outer[s]; ++i) alloc_outer *= static_cast<float>(stack[i].extent);
     for (float v : {alloc_elems * kElemBytes, alloc_elems * alloc_outer, alloc_outer,

@@ -36,6 +36,9 @@ class ProgramMeasurer {
   MeasureResult measure_baseline(const BuildInput &input);
 
   double best_cost() const { return best_cost_; }
+  /// The best cost known from elsewhere (a resumed run's records): only faster results count as
+  /// new bests to check.
+  void set_best_cost(double cost) { best_cost_ = cost; }
   const std::string &target() const { return target_; }
   const std::string &work_dir() const { return work_dir_; }
   /// Why outputs cannot be checked ("" when the reference is available or not yet needed).

@@ -37,30 +37,6 @@ std::vector<int64_t> divisors(int64_t n) {
   return d;
 }
 
-/// Index of the step's iterator after `shift` for steps on `stage` that name iterators past the
-/// fused prefix.
-void shift_iters(Step &step, int stage, int shift) {
-  auto fix = [&](int &iter) {
-    if (iter >= 1) iter += shift;
-  };
-  std::visit(
-      [&](auto &s) {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, schedule::ComputeAtStep>) {
-          if (s.target_stage == stage) fix(s.target_iter);
-        } else if (s.stage == stage) {
-          if constexpr (std::is_same_v<T, schedule::FuseStep>) {
-            for (int &i : s.iters) fix(i);
-          } else if constexpr (std::is_same_v<T, schedule::ReorderStep>) {
-            for (int &i : s.order) fix(i);
-          } else if constexpr (requires { s.iter; }) {
-            fix(s.iter);
-          }
-        }
-      },
-      step);
-}
-
 }  // namespace
 
 std::optional<State> mutate_tile_size(const State &s, const AnnotationParams &p, Rng &rng) {
@@ -154,32 +130,25 @@ std::optional<State> mutate_compute_location(const State &s, const AnnotationPar
 }
 
 std::optional<State> mutate_parallel(const State &s, const AnnotationParams &p, Rng &rng) {
+  // Only Ansor's case: a parallel outermost loop made by a fuse from iterator 0. The mutation
+  // changes how many outer iterators that fuse takes.
   std::vector<size_t> ids;
-  for (size_t i = 0; i < s.steps().size(); ++i) {
+  for (size_t i = 1; i < s.steps().size(); ++i) {
     const auto *an = std::get_if<schedule::AnnotationStep>(&s.steps()[i]);
     if (an == nullptr || an->iter != 0 ||
         an->annotation != static_cast<int>(IterAnnotation::Parallel))
       continue;
-    if (s.stage(an->stage).compute_at != ComputeAtKind::Root) continue;
-    ids.push_back(i);
+    const auto *fu = std::get_if<schedule::FuseStep>(&s.steps()[i - 1]);
+    if (fu && !fu->iters.empty() && fu->iters.front() == 0) ids.push_back(i);
   }
   if (ids.empty()) return std::nullopt;
   size_t an_id = ids[rng.uniform(ids.size())];
-  int stage = std::get<schedule::AnnotationStep>(s.steps()[an_id]).stage;
-  // The fuse that made the parallel loop, if any: FU of iterators 0..n-1 right before.
-  size_t first = an_id;
-  int old_n = 1;
-  if (an_id > 0) {
-    const auto *fu = std::get_if<schedule::FuseStep>(&s.steps()[an_id - 1]);
-    if (fu && fu->stage == stage && !fu->iters.empty() && fu->iters.front() == 0) {
-      first = an_id - 1;
-      old_n = static_cast<int>(fu->iters.size());
-    }
-  }
-  std::vector<Step> prefix(s.steps().begin(), s.steps().begin() + static_cast<long>(first));
+  const auto &old_fuse = std::get<schedule::FuseStep>(s.steps()[an_id - 1]);
+  int stage = old_fuse.stage;
+  std::vector<Step> steps(s.steps().begin(), s.steps().begin() + static_cast<long>(an_id - 1));
   State before;
   try {
-    before = State::replay(s.initial_dag(), prefix);
+    before = State::replay(s.initial_dag(), steps);
   } catch (const UserError &) {
     return std::nullopt;
   }
@@ -187,22 +156,34 @@ std::optional<State> mutate_parallel(const State &s, const AnnotationParams &p, 
   int max_n = 0;
   for (const auto &it : st.iters) {
     if (it.kind == IterKind::Reduction || it.annotation != IterAnnotation::None) break;
-    ++max_n;
     if (!before.attached_to(stage, it.uid).empty()) break;
+    ++max_n;
   }
   if (max_n == 0) return std::nullopt;
   int new_n = 1 + static_cast<int>(rng.uniform(static_cast<uint64_t>(max_n)));
-  if (new_n == old_n) return std::nullopt;
-  std::vector<Step> steps = prefix;
-  if (new_n > 1) {
-    std::vector<int> iters(new_n);
-    std::iota(iters.begin(), iters.end(), 0);
-    steps.push_back(schedule::FuseStep{stage, iters});
-  }
-  steps.push_back(schedule::AnnotationStep{stage, 0, static_cast<int>(IterAnnotation::Parallel)});
+  int offset = old_fuse.iters.back() - (new_n - 1);
+  if (offset == 0) return std::nullopt;
+  std::vector<int> iters(new_n);
+  std::iota(iters.begin(), iters.end(), 0);
+  steps.push_back(schedule::FuseStep{stage, iters});
+  steps.push_back(s.steps()[an_id]);
+  // Later steps on the stage name iterators past the fused ones: shift them. Ansor gives up on
+  // any other kind of later step there, and on steps that insert stages.
   for (size_t i = an_id + 1; i < s.steps().size(); ++i) {
     Step step = s.steps()[i];
-    shift_iters(step, stage, old_n - new_n);
+    if (std::holds_alternative<schedule::CacheWriteStep>(step) ||
+        std::holds_alternative<schedule::CacheReadStep>(step) ||
+        std::holds_alternative<schedule::RfactorStep>(step))
+      return std::nullopt;
+    if (schedule::step_stage(step) == stage) {
+      if (auto *a = std::get_if<schedule::AnnotationStep>(&step)) {
+        if (a->iter != 0) a->iter += offset;
+      } else if (auto *pr = std::get_if<schedule::PragmaStep>(&step)) {
+        if (pr->iter != 0) pr->iter += offset;
+      } else {
+        return std::nullopt;
+      }
+    }
     steps.push_back(step);
   }
   return replay(s, steps);

@@ -132,7 +132,7 @@ std::vector<State> SketchPolicy::evolutionary_search(CostModel &model,
   return out;
 }
 
-std::vector<State> SketchPolicy::next_batch(CostModel &model, int n) {
+std::vector<State> SketchPolicy::next_batch(CostModel &model, int n, int max_picks) {
   auto t0 = std::chrono::steady_clock::now();
   stats_ = RoundStats();
   std::vector<State> picked;
@@ -148,8 +148,7 @@ std::vector<State> SketchPolicy::next_batch(CostModel &model, int n) {
     int inject = std::min<int>(static_cast<int>(order.size()),
                                static_cast<int>(params_.sample_init_use_measured_ratio *
                                                 params_.evolutionary_search_population));
-    for (int i = 0; i < inject; ++i)
-      if (measured_throughputs_[order[i]] > 0) population.push_back(measured_states_[order[i]]);
+    for (int i = 0; i < inject; ++i) population.push_back(measured_states_[order[i]]);
     stats_.population = static_cast<int>(population.size());
 
     int num_random = static_cast<int>(params_.eps_greedy * n);
@@ -160,7 +159,7 @@ std::vector<State> SketchPolicy::next_batch(CostModel &model, int n) {
 
     // Eps-greedy: the first n - num_random prefer the best, the rest prefer random states.
     size_t ob = 0, orand = 0;
-    while (static_cast<int>(picked.size()) < n) {
+    while (static_cast<int>(picked.size()) < std::min(n, max_picks)) {
       bool has_best = ob < best.size(), has_random = orand < random_states.size();
       const State *s = nullptr;
       if (static_cast<int>(picked.size()) < n - num_random) {

@@ -44,8 +44,11 @@ class SketchPolicy {
   const std::shared_ptr<const SearchTask> &task_ptr() const { return task_; }
   const std::vector<schedule::State> &sketches() const { return sketches_; }
 
-  /// Up to `n` new states to measure (they join the measured set now).
-  std::vector<schedule::State> next_batch(CostModel &model, int n);
+  /// Up to min(round_size, max_picks) new states to measure (they join the measured set now).
+  /// The search itself depends only on round_size, so a round cut short by the trial budget
+  /// picks a prefix of what the full round would have picked (resume with a larger budget stays
+  /// exact).
+  std::vector<schedule::State> next_batch(CostModel &model, int round_size, int max_picks);
   /// Tells the policy how the states of the last batch (or restored records) performed.
   void record(const schedule::State &state, const MeasureResult &result);
   /// True when `state` was picked or recorded before.

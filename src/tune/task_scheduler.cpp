@@ -94,7 +94,8 @@ void TaskScheduler::on_round(int task, const std::vector<double> &costs, int mea
     }
   }
   int64_t no_change = int64_t{task_cts_[task] - task_best_cts_[task]} * measures_per_round;
-  if (costs.empty() || (params_.early_stopping >= 0 && no_change > params_.early_stopping))
+  if (costs.empty() ||
+      (params_.per_task_early_stopping >= 0 && no_change > params_.per_task_early_stopping))
     dead_.insert(task);
   history_[task].push_back(best_costs_[task]);
   ct_ += static_cast<int64_t>(costs.size());

@@ -18,9 +18,12 @@ struct TaskSchedulerParams {
   double alpha = 0.2;
   double beta = 2;
   int backward_window_size = 3;
-  /// A task is dead after this many trials without improving (< 0: never); the whole run stops
-  /// after this many trials without improving the objective once every task has a valid result.
+  /// The run stops after this many trials without improving the objective, once every task has
+  /// a valid result (< 0: never). Ansor's early_stopping.
   int64_t early_stopping = -1;
+  /// A task is dead after this many of its trials without improving it (< 0: never). Ansor's
+  /// per_task_early_stopping.
+  int64_t per_task_early_stopping = -1;
 };
 
 class TaskScheduler {

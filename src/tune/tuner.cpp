@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
 
@@ -88,6 +89,57 @@ void load_records(const TuneOptions &o, const std::string &target, std::vector<T
   }
 }
 
+/// Everything the replay depends on besides the seed and the results.
+nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int per_round) {
+  const search::SearchParams &p = o.search;
+  return {{"format", kRunSettingsFormat},
+          {"workloads", o.workloads},
+          {"seed", o.seed},
+          {"per_round", per_round},
+          {"cost_model", model},
+          {"model_file", o.model_file},
+          {"population", p.evolutionary_search_population},
+          {"generations", p.evolutionary_search_num_iters},
+          {"mutation_prob", p.evolutionary_search_mutation_prob},
+          {"eps_greedy", p.eps_greedy},
+          {"task_scheduler", o.scheduler.strategy},
+          {"early_stopping", o.scheduler.early_stopping},
+          {"per_task_early_stopping", o.scheduler.per_task_early_stopping}};
+}
+
+/// Writes the run settings on a fresh run; on a resume, refuses settings that differ.
+void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool has_records,
+                        std::ostream &out) {
+  std::string path = o.records + ".run.json";
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path);
+    nlohmann::json was = nlohmann::json::parse(in, nullptr, false);
+    WT_USER_CHECK(!was.is_discarded() && was.is_object() && was.contains("format") &&
+                      was["format"] == kRunSettingsFormat,
+                  BadRecord, path << " is not a " << kRunSettingsFormat << " run settings file");
+    if (has_records) {
+      for (const auto &[key, value] : now.items()) {
+        nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
+        WT_USER_CHECK(old == value, BadArgument,
+                      "--resume needs the settings of the run recorded in "
+                          << o.records << ": " << key << " was " << old.dump() << ", now "
+                          << value.dump() << " (" << path << ")");
+      }
+      return;
+    }
+  } else if (has_records && o.verbose) {
+    out << "warning: " << path << " is missing: cannot check that this resume uses the settings "
+        << "of the recorded run\n";
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << now.dump(2) << "\n";
+    WT_USER_CHECK(f.good(), Io, "cannot write " << path);
+  }
+  WT_USER_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, Io, "cannot write " << path);
+}
+
 void print_table(std::ostream &out, const std::vector<TaskState> &tasks, int round, int64_t trials,
                  int64_t budget, double elapsed, double eta) {
   char line[512];
@@ -143,6 +195,11 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     t.summary.best_cost = kFailedCost;
   }
   load_records(o, target, tasks);
+  size_t recorded = 0;
+  for (const TaskState &t : tasks) recorded += t.recorded.size();
+  const int per_round = static_cast<int>(std::max<int64_t>(
+      1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(tasks.size()))));
+  check_run_settings(o, run_settings(o, model.name(), per_round), recorded > 0, out);
 
   RecordWriter writer(o.records);
   std::string log_path = o.log.empty() ? o.records + ".log" : o.log;
@@ -156,8 +213,6 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     tags.push_back(t.workload.op_name);
   }
   TaskScheduler scheduler(flops, tags, o.scheduler, o.seed);
-  const int per_round = static_cast<int>(std::max<int64_t>(
-      1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(tasks.size()))));
 
   TuneReport rep;
   if (o.verbose) {
@@ -175,7 +230,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     if (ti < 0) break;
     TaskState &t = tasks[ti];
     int n = static_cast<int>(std::min<int64_t>(per_round, o.trials - rep.trials));
-    std::vector<schedule::State> states = t.policy->next_batch(model, n);
+    std::vector<schedule::State> states = t.policy->next_batch(model, per_round, n);
     rep.search_s += t.policy->last_round().search_s;
     rep.predict_s += t.policy->last_round().predict_s;
     rep.predicted += t.policy->last_round().predicted;
@@ -198,9 +253,11 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
         out << "resume: " << rep.restored << " trials restored from " << o.records << "\n";
         announced_resume = true;
       }
-      if (!t.measurer)
+      if (!t.measurer) {
         t.measurer =
             std::make_unique<measure::ProgramMeasurer>(t.workload, o.measure, hw, o.seed, &writer);
+        t.measurer->set_best_cost(t.summary.best_cost);  // restored bests are not checked again
+      }
       std::vector<schedule::State> batch;
       for (size_t i : todo) batch.push_back(states[i]);
       if (o.verbose) out << "  [" << ti << "] ";
@@ -269,6 +326,9 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
   if (rep.trials < o.trials && rep.stop_reason.empty())
     rep.stop_reason = "every task stopped (search space exhausted or early stopping)";
   for (TaskState &t : tasks) rep.tasks.push_back(t.summary);
+  if (rep.restored < static_cast<int64_t>(recorded) && o.verbose)
+    out << "warning: " << recorded - rep.restored << " records of these workloads in " << o.records
+        << " were not reached by this run (measured by another command or with other settings)\n";
   rep.total_s = seconds_since(t_start);
   return rep;
 }

@@ -31,7 +31,8 @@ struct TuneOptions {
   measure::MeasureOptions measure;
   search::SearchParams search;
   TaskSchedulerParams scheduler;
-  bool verbose = true;  ///< progress on the output stream
+  std::string model_file;  ///< the model file the cost model was loaded from ("" for none)
+  bool verbose = true;     ///< progress on the output stream
 };
 
 struct TaskSummary {
@@ -53,8 +54,12 @@ struct TuneReport {
   int64_t predicted = 0;  ///< states scored by the cost model
 };
 
+/// The run settings file next to the records (`<records>.run.json`): a resume must use the same
+/// settings (all but the trial budget) to replay the same search.
+inline constexpr const char *kRunSettingsFormat = "worldtune-run-1";
+
 /// Runs the tuning. Throws UserError for bad workloads, records of another target or format, a
-/// records file holding this run's workloads without --resume, or a resume with another seed.
+/// records file holding this run's workloads without --resume, or a resume with other settings.
 TuneReport tune(const TuneOptions &options, search::CostModel &model, std::ostream &out);
 
 }  // namespace worldtune::tune
