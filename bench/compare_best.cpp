@@ -3,7 +3,8 @@
 /// each cost model and the four peers (naive, Halide's Adams2019 and Mullapudi2016, oneDNN), every
 /// output checked, median of R repeats, and prints the markdown table of docs/benchmarks.md with
 /// the acceptance checks (xgb vs random geomean, xgb vs Adams2019, matmul vs oneDNN).
-/// Usage: compare_best RUNS_DIR [repeats, default 5] [models, default "xgb,random"]
+/// Usage: compare_best RUNS_DIR [repeats, default 5] [models, default "xgb,random"] [FILTER]
+/// (FILTER: only workloads whose key contains it).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -59,6 +60,7 @@ int main(int argc, char **argv) {
   std::vector<std::string> models;
   std::stringstream ms(argc > 3 ? argv[3] : "xgb,random");
   for (std::string m; std::getline(ms, m, ',');) models.push_back(m);
+  std::string filter = argc > 4 ? argv[4] : "";
   std::vector<std::string> peers = {"naive", "halide-adams2019", "halide-mullapudi2016", "onednn"};
 
   std::ifstream list(std::string(WORLDTUNE_SOURCE_DIR) + "/bench/core_workloads.txt");
@@ -74,7 +76,7 @@ int main(int argc, char **argv) {
   std::map<std::string, std::vector<double>> speedup_logs;  // model -> log(speed / random)
   std::vector<std::string> failures;
   for (std::string key; std::getline(list, key);) {
-    if (key.empty() || key[0] == '#') continue;
+    if (key.empty() || key[0] == '#' || key.find(filter) == std::string::npos) continue;
     ir::Workload w = ir::parse_workload(key);
     measure::MeasureOptions o;
     o.repeat = repeats;
