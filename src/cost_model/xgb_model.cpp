@@ -149,28 +149,24 @@ void XgbModel::train() {
   Booster fresh(handle);
   set_params(handle, options_);
 
-  auto pack_rmse_and_grad = [&](const std::vector<float> &pred, std::vector<float> *grad,
-                                std::vector<float> *hess) {
+  // The pack-sum gradient (hessian = weight, constant) and the p-rmse of predictions `pred`.
+  std::vector<float> grad(n_rows), hess(weights);
+  auto pack_rmse_and_grad = [&](const std::vector<float> &pred) {
     std::vector<double> sum(pack_label.size(), 0.0);
     for (size_t r = 0; r < n_rows; ++r) sum[pack_of_row[r]] += pred[r];
     double se = 0;
     for (size_t p = 0; p < sum.size(); ++p)
       se += (sum[p] - pack_label[p]) * (sum[p] - pack_label[p]);
-    if (grad) {
-      for (size_t r = 0; r < n_rows; ++r) {
-        (*grad)[r] = static_cast<float>(sum[pack_of_row[r]] - labels[r]) * weights[r];
-        (*hess)[r] = weights[r];
-      }
-    }
+    for (size_t r = 0; r < n_rows; ++r)
+      grad[r] = static_cast<float>(sum[pack_of_row[r]] - labels[r]) * weights[r];
     return std::sqrt(se / static_cast<double>(sum.size()));
   };
 
-  std::vector<float> grad(n_rows), hess(n_rows);
   double best = std::numeric_limits<double>::infinity();
   int best_round = 0;
   for (int round = 0; round < kMaxRounds; ++round) {
     std::vector<float> pred = predict_rows(handle, m, true);
-    double rmse = round_like_xgboost(pack_rmse_and_grad(pred, &grad, &hess));
+    double rmse = round_like_xgboost(pack_rmse_and_grad(pred));
     if (round > 0) {
       if (rmse < best) {
         best = rmse;
@@ -184,7 +180,6 @@ void XgbModel::train() {
   }
   int rounds = 0;
   check(XGBoosterBoostedRounds(handle, &rounds), "counting rounds");
-  train_rmse_ = pack_rmse_and_grad(predict_rows(handle, m, false), nullptr, nullptr);
   rounds_ = rounds;
   booster_ = std::move(fresh);
   pretrained_ = false;

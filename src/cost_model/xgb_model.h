@@ -30,8 +30,6 @@ class XgbModel : public search::CostModel {
   int num_samples() const { return static_cast<int>(samples_.size()); }
   /// Boosting rounds kept after early stopping in the last training (0 before any).
   int num_rounds() const { return rounds_; }
-  /// Pack-sum RMSE on the training data after the last training.
-  double train_rmse() const { return train_rmse_; }
 
  private:
   struct Sample {
@@ -56,7 +54,6 @@ class XgbModel : public search::CostModel {
   std::vector<Sample> samples_;
   std::map<std::string, std::vector<std::vector<float>>> feature_cache_;
   int rounds_ = 0;
-  double train_rmse_ = 0;
 };
 
 }  // namespace worldtune::cost_model

@@ -220,14 +220,12 @@ int64_t access_stride(const Access &a, const std::vector<int64_t> &shape, int id
     int64_t shape_stride = 1;
     for (size_t d = idx.size(); d-- > 0;) {
       if (uses_var(idx[d], id)) {
-        std::map<int, ir::Expr> at0{{id, ir::Expr(0)}}, at1{{id, ir::Expr(1)}};
         // Other loops at 0: the coefficient of an affine index; 2 (TVM's default) otherwise.
-        auto eval_at = [&](const std::map<int, ir::Expr> &r) {
-          std::map<int, ir::Interval> none;
-          auto b = ir::int_bounds(replace_vars(idx[d], r), none);
+        auto eval_at = [&](int64_t v) {
+          auto b = ir::int_bounds(idx[d], {{id, ir::Interval{v, v}}});
           return b ? b->lo : 0;
         };
-        int64_t coef = std::llabs(eval_at(at1) - eval_at(at0));
+        int64_t coef = std::llabs(eval_at(1) - eval_at(0));
         if (coef == 0) coef = 2;
         best = std::min(best, coef * shape_stride);
         found = true;

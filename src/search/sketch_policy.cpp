@@ -181,8 +181,4 @@ void SketchPolicy::record(const State &state, const MeasureResult &result) {
   measured_throughputs_.push_back(result.ok() ? 1.0 / result.mean_cost() : 0.0);
 }
 
-bool SketchPolicy::was_measured(const State &state) const {
-  return measured_keys_.count(state.key()) > 0;
-}
-
 }  // namespace worldtune::search

@@ -41,8 +41,6 @@ class SketchPolicy {
   SketchPolicy(std::shared_ptr<const SearchTask> task, SearchParams params, uint64_t seed);
 
   const SearchTask &task() const { return *task_; }
-  const std::shared_ptr<const SearchTask> &task_ptr() const { return task_; }
-  const std::vector<schedule::State> &sketches() const { return sketches_; }
 
   /// Up to min(round_size, max_picks) new states to measure (they join the measured set now).
   /// The search itself depends only on round_size, so a round cut short by the trial budget
@@ -51,9 +49,6 @@ class SketchPolicy {
   std::vector<schedule::State> next_batch(CostModel &model, int round_size, int max_picks);
   /// Tells the policy how the states of the last batch (or restored records) performed.
   void record(const schedule::State &state, const MeasureResult &result);
-  /// True when `state` was picked or recorded before.
-  bool was_measured(const schedule::State &state) const;
-  size_t num_measured() const { return measured_keys_.size(); }
 
   /// The evolutionary search: up to out_size best states not measured yet, best first.
   std::vector<schedule::State> evolutionary_search(CostModel &model,

@@ -39,8 +39,6 @@ class TaskScheduler {
   /// as kFailedCost).
   void on_round(int task, const std::vector<double> &costs, int measures_per_round);
 
-  double best_cost(int task) const { return best_costs_[task]; }
-  int rounds(int task) const { return task_cts_[task]; }
   int64_t trials() const { return ct_; }
   bool is_dead(int task) const { return dead_.count(task) > 0; }
   /// Sum of the best latencies (the objective).

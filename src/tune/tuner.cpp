@@ -239,9 +239,11 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     // Results from the records file where this state was measured before, else measured now.
     std::vector<MeasureResult> results(states.size());
     std::vector<size_t> todo;
+    std::vector<bool> restored(states.size(), false);
     for (size_t i = 0; i < states.size(); ++i) {
       auto it = t.recorded.find(states[i].key());
-      if (it != t.recorded.end()) {
+      restored[i] = it != t.recorded.end();
+      if (restored[i]) {
         results[i] = it->second;
         ++rep.restored;
       } else {
@@ -296,8 +298,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       }
       if (!r.ok()) {
         ++s.failures;
-        bool fresh = std::find(todo.begin(), todo.end(), i) != todo.end();
-        if (fresh)
+        if (!restored[i])  // restored failures were logged by the run that measured them
           log << "round " << round << " " << t.workload.key << " trial " << s.trials << ": "
               << error_code_name(r.error) << ": " << r.error_msg << "\n"
               << "  steps " << states[i].key() << "\n";
