@@ -1,10 +1,10 @@
 /// \file Issue 3's benchmark, step 2 (step 1 is bench/tune_bench.sh): for each workload of
 /// bench/core_workloads.txt, re-measures side by side in one process the best schedule found by
 /// each cost model and the four peers (naive, Halide's Adams2019 and Mullapudi2016, oneDNN), every
-/// output checked, median of R repeats, and prints the markdown table of docs/benchmarks.md with
-/// the acceptance checks (xgb vs random geomean, xgb vs Adams2019, matmul vs oneDNN).
-/// Usage: compare_best RUNS_DIR [repeats, default 5] [models, default "xgb,random"] [FILTER]
-/// (FILTER: only workloads whose key contains it).
+/// output checked, median of R interleaved rounds, and prints the markdown table of
+/// docs/benchmarks.md with the acceptance checks (xgb vs random geomean, xgb vs Adams2019, matmul
+/// vs oneDNN). Usage: compare_best RUNS_DIR [rounds, default 10] [models, default "xgb,random"]
+/// [FILTER] (FILTER: only workloads whose key contains it).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -36,11 +36,6 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-Cell from(const MeasureResult &r) {
-  if (!r.ok()) return {0, error_code_name(r.error)};
-  return {median(r.costs), r.checked ? "" : "unchecked"};
-}
-
 std::string slug(const std::string &key) {
   std::string s = key;
   for (char &c : s)
@@ -52,11 +47,11 @@ std::string slug(const std::string &key) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: compare_best RUNS_DIR [repeats] [models]\n");
+    std::fprintf(stderr, "usage: compare_best RUNS_DIR [rounds] [models] [filter]\n");
     return 2;
   }
   std::string dir = argv[1];
-  int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
+  int rounds = argc > 2 ? std::atoi(argv[2]) : 10;
   std::vector<std::string> models;
   std::stringstream ms(argc > 3 ? argv[3] : "xgb,random");
   for (std::string m; std::getline(ms, m, ',');) models.push_back(m);
@@ -65,9 +60,10 @@ int main(int argc, char **argv) {
 
   std::ifstream list(std::string(WORLDTUNE_SOURCE_DIR) + "/bench/core_workloads.txt");
   std::printf(
-      "GFLOP/s, median of %d checked runs each, measured side by side per workload "
+      "GFLOP/s, median of %d rounds, each round running every method once (in a rotated "
+      "order, output checked, at least 100 ms of runs), all in one process per workload "
       "(trials to the best in brackets)\n\n| workload |",
-      repeats);
+      rounds);
   for (const auto &m : models) std::printf(" %s |", m.c_str());
   for (const auto &p : peers) std::printf(" %s |", p.c_str());
   std::printf("\n|---|");
@@ -79,29 +75,56 @@ int main(int argc, char **argv) {
     if (key.empty() || key[0] == '#' || key.find(filter) == std::string::npos) continue;
     ir::Workload w = ir::parse_workload(key);
     measure::MeasureOptions o;
-    o.repeat = repeats;
+    o.repeat = 1;
     o.check = measure::CheckPolicy::All;
+    o.keep_artifacts = true;   // each build runs once per round
     o.build_timeout_s = 1200;  // Adams2019 searches while building (minutes on a conv)
     measure::ProgramMeasurer m(w, o, search::host_hardware_params(), 0, nullptr);
     std::map<std::string, Cell> cells;
+    std::vector<std::string> names;
+    std::vector<measure::BuildInput> inputs;
     for (const auto &model : models) {
       std::string path = dir + "/" + model + "_" + slug(w.key) + ".jsonl";
       if (!std::filesystem::exists(path)) continue;
       deploy::WorkloadRecords rec = deploy::workload_records(path, w.key);
       if (!rec.best) continue;
-      schedule::State s =
-          schedule::State::replay(w.dag, schedule::steps_from_json(rec.best->steps));
-      cells[model] = from(m.measure({s})[0]);
-      cells[model].note +=
+      names.push_back(model);
+      inputs.push_back(
+          {w.dag, schedule::steps_from_json(rec.best->steps), measure::BuildMethod::Schedule, ""});
+      cells[model].note =
           " [" + std::to_string(rec.best_trial) + "/" + std::to_string(rec.trials) + "]";
     }
     for (const auto &p : peers) {
       try {
-        cells[p] =
-            from(m.measure_baseline(deploy::baseline_input(w, deploy::parse_baseline_method(p))));
+        inputs.push_back(deploy::baseline_input(w, deploy::parse_baseline_method(p)));
+        names.push_back(p);
       } catch (const UserError &e) {
         cells[p] = {0, "n/a"};
       }
+    }
+    std::vector<measure::BuildResult> built = m.build(inputs);
+    // Rounds interleave the methods, each round in a rotated order, so that a slow spell of the
+    // machine hits them all alike; a method's figure is the median over rounds.
+    std::map<std::string, std::vector<double>> costs;
+    std::map<std::string, std::string> failed;
+    for (int round = 0; round < rounds; ++round) {
+      for (size_t k = 0; k < names.size(); ++k) {
+        size_t i = (k + static_cast<size_t>(round)) % names.size();
+        if (failed.count(names[i])) continue;
+        MeasureResult r = m.run_built(built[i]);
+        if (!r.ok())
+          failed[names[i]] = error_code_name(r.error);
+        else if (!r.checked)
+          failed[names[i]] = "unchecked";
+        else
+          costs[names[i]].push_back(median(r.costs));
+      }
+    }
+    for (const auto &n : names) {
+      if (failed.count(n))
+        cells[n] = {0, " " + failed[n]};
+      else
+        cells[n].cost = median(costs[n]);
     }
     double flops = w.dag->flop_count();
     auto gf = [&](const std::string &k) {

@@ -75,6 +75,18 @@ TEST(Annotation, ComputeLocationCandidatesOfPadding) {
   EXPECT_EQ(cands.front().second, 1);
 }
 
+TEST(Annotation, PaddingIsInlinedRootedOrAttached) {
+  // Padding (a select) is not strictly inlineable, so its location is sampled: inlined (a
+  // worldtune deviation: Ansor never inlines a stage that starts at root), root, or a loop of the
+  // convolution.
+  std::set<schedule::ComputeAtKind> seen;
+  for (const State &s : sample("conv2d_nhwc:N=1,H=14,W=14,CI=8,CO=8,K=3,S=1,P=1", 60, 5)) {
+    seen.insert(s.stage(s.dag().find_op("pad")).compute_at);
+    EXPECT_EQ(State::replay(s.initial_dag(), s.steps()).key(), s.key());
+  }
+  EXPECT_EQ(seen.size(), 3u);
+}
+
 TEST(Annotation, NestedParallelIsDetected) {
   State s(testing::dag_of("matmul:M=64,N=64,K=64"));
   s.apply(schedule::CacheWriteStep{2, "local"});

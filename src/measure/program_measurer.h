@@ -35,6 +35,15 @@ class ProgramMeasurer {
   /// run, check policy and record, the record naming the method instead of steps.
   MeasureResult measure_baseline(const BuildInput &input);
 
+  /// Builds without running or recording: with `keep_artifacts`, a benchmark can then run the same
+  /// builds many times, interleaved, through run_built().
+  std::vector<BuildResult> build(const std::vector<BuildInput> &inputs) {
+    return builder_->build(inputs);
+  }
+  /// Runs and checks one build (per the check policy); a failed build becomes its result. Not
+  /// recorded.
+  MeasureResult run_built(const BuildResult &b);
+
   double best_cost() const { return best_cost_; }
   /// The best cost known from elsewhere (a resumed run's records): only faster results count as
   /// new bests to check.
@@ -47,8 +56,6 @@ class ProgramMeasurer {
  private:
   /// Path of the reference outputs, building them on first use; "" if unavailable.
   std::string reference();
-  /// Runs and checks one build (per the check policy); a failed build becomes its result.
-  MeasureResult run_built(const BuildResult &b);
   void append_record(const nlohmann::json &steps, const std::string &method,
                      const MeasureResult &r);
 

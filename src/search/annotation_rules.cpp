@@ -92,8 +92,11 @@ void change_compute_location(State &state, Rng &rng) {
     auto cands = compute_location_candidates(state, id);
     int choice = static_cast<int>(rng.uniform(cands.size() + 2));
     if (choice == 0) {
-      if (!state.has_reduce_iter(id) && st.compute_at == ComputeAtKind::Iter)
-        state.apply(schedule::ComputeInlineStep{id});
+      // Ansor inlines here only a stage already attached to a loop, so a stage that starts at
+      // root (padding with its branch, exp) is never inlined on CPU. Halide handles an inlined
+      // select of a clamped load well (it is its boundary-condition idiom), so worldtune inlines
+      // from root too: see docs/ansor_deviations.md.
+      if (!state.has_reduce_iter(id)) state.apply(schedule::ComputeInlineStep{id});
     } else if (choice == 1) {
       state.apply(schedule::ComputeRootStep{id});
     } else {
