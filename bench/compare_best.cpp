@@ -121,6 +121,9 @@ int main(int argc, char **argv) {
       }
     }
     for (const auto &n : names) {
+      std::fprintf(stderr, "%s %s ms per round:", w.key.c_str(), n.c_str());
+      for (double c : costs[n]) std::fprintf(stderr, " %.4f", c * 1e3);
+      std::fprintf(stderr, "\n");
       if (failed.count(n))
         cells[n] = {0, " " + failed[n]};
       else
@@ -132,7 +135,12 @@ int main(int argc, char **argv) {
     };
     std::printf("| `%s` |", w.key.c_str());
     for (const auto &k : models) std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
-    for (const auto &k : peers) std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
+    for (const auto &k : peers) {
+      if (gf(k) > 0)
+        std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
+      else
+        std::printf(" %s |", cells[k].note.c_str());
+    }
     std::printf("\n");
     std::fflush(stdout);
     for (const auto &k : models)
