@@ -149,8 +149,8 @@ void XgbModel::train() {
   Booster fresh(handle);
   set_params(handle, options_);
 
-  // The pack-sum gradient (hessian = weight, constant) and the p-rmse of predictions `pred`.
-  std::vector<float> grad(n_rows), hess(weights);
+  // The pack-sum gradient and the p-rmse of predictions `pred`; the hessian is the weight.
+  std::vector<float> grad(n_rows);
   auto pack_rmse_and_grad = [&](const std::vector<float> &pred) {
     std::vector<double> sum(pack_label.size(), 0.0);
     for (size_t r = 0; r < n_rows; ++r) sum[pack_of_row[r]] += pred[r];
@@ -175,7 +175,7 @@ void XgbModel::train() {
         break;  // TVM keeps every tree built (it only notes the best iteration)
       }
     }
-    check(XGBoosterBoostOneIter(handle, m.get(), grad.data(), hess.data(), n_rows),
+    check(XGBoosterBoostOneIter(handle, m.get(), grad.data(), weights.data(), n_rows),
           "a boosting round");
   }
   int rounds = 0;
