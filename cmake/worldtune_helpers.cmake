@@ -17,6 +17,8 @@ function(worldtune_add_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${WORLDTUNE_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main)
+  # Tests that measure start the worker executables.
+  add_dependencies(${name} worldtune-workers)
   if(NOT ARG_LABEL)
     set(ARG_LABEL unit)
   endif()

@@ -1,6 +1,8 @@
 /// \file `worldtune tune` end to end: progress output, SIGKILL then --resume, and clear errors.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -69,6 +71,36 @@ TEST(CliTune, TwoWorkloadsShareTheBudgetAndTheModelIsSaved) {
                      dir.file("r3.jsonl"));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.out.find("error: model: cannot open model file"), std::string::npos) << bad.out;
+}
+
+TEST(CliTune, CreatesAMissingRecordsFolder) {
+  testing::ScratchDir dir;
+  std::string rec = dir.file("not/yet/there.jsonl");
+  auto r = run_cli(
+      "tune --workload matmul:M=8,N=8,K=8 --trials 2 --population 16 "
+      "--min-repeat-ms 1 --cost-model random --records " +
+      rec);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_records(rec).size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(rec + ".run.json"));
+}
+
+TEST(CliTune, ASecondWriterOfTheRecordsIsRefusedNamingTheHolder) {
+  testing::ScratchDir dir;
+  std::string rec = dir.file("r.jsonl");
+  RecordWriter holder(rec);  // this test process holds the file, as a running tuner would
+  const std::string pid = "pid " + std::to_string(::getpid());
+  for (const char *cmd :
+       {"tune --workload matmul:M=8,N=8,K=8 --trials 2 --population 16 --resume --records ",
+        "measure --workload matmul:M=8,N=8,K=8 --random 1 --records ",
+        "baseline --workload matmul:M=8,N=8,K=8 --method naive --records "}) {
+    auto r = run_cli(std::string(cmd) + rec);
+    EXPECT_EQ(r.exit_code, 2) << cmd << r.out;
+    EXPECT_NE(r.out.find("is being written by another worldtune (" + pid), std::string::npos)
+        << cmd << r.out;
+  }
+  EXPECT_EQ(read_records(rec).size(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(rec + ".run.json"));
 }
 
 TEST(CliTune, BadInputGetsAClearError) {

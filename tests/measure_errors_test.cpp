@@ -110,6 +110,40 @@ TEST_F(RunnerErrors, CorrectHandKernelPasses) {
   EXPECT_LT(r.costs[0], 1e-2);
 }
 
+TEST_F(RunnerErrors, CandidateOutputIsCapturedAndTheTunersBufferIsNotRepeated) {
+  // Unflushed output of the tuner: a forked (not exec'd) worker that exits would print it again.
+  std::printf("tuner-buffered-output-");
+  MeasureResult r = run("chatty", "  printf(\"candidate says hello\\n\"); exit(7); return 0;");
+  std::fflush(stdout);
+  EXPECT_EQ(r.error, MeasureErrorCode::RuntimeDevice);
+  EXPECT_NE(r.error_msg.find("exited with code 7"), std::string::npos) << r.error_msg;
+  EXPECT_NE(r.error_msg.find("candidate says hello"), std::string::npos) << r.error_msg;
+  EXPECT_EQ(r.error_msg.find("tuner-buffered-output"), std::string::npos) << r.error_msg;
+}
+
+TEST_F(RunnerErrors, OverTheMemoryCapIsARunErrorThatSaysSo) {
+  // 3 x 1 GiB of buffers under a 1 GiB cap: the worker fails cleanly, nothing else is touched.
+  MeasureOptions o = options_;
+  o.memory_cap_gib = 1;
+  LocalRunner capped(o, ensure_runtime("host"));
+  auto big = ir::parse_workload("matmul:M=16384,N=16384,K=16384").dag;
+  std::string so = compile_candidate(dir_, "noop", "  return 0;");
+  MeasureResult r = capped.run(*big, so, "");
+  EXPECT_EQ(r.error, MeasureErrorCode::RuntimeDevice);
+  EXPECT_NE(r.error_msg.find("memory cap of 1.00 GiB"), std::string::npos) << r.error_msg;
+}
+
+TEST(BuilderErrors, OverTheMemoryCapIsABuildErrorThatSaysSo) {
+  testing::ScratchDir dir;
+  MeasureOptions o = testing::fast_options(dir.path());
+  // Below what mapping Halide and LLVM takes: the worker cannot start, and says why.
+  o.memory_cap_gib = 0.1;
+  LocalBuilder builder(o, dir.path());
+  auto r = builder.build({{ir::parse_workload(kMatmul).dag, {}, BuildMethod::Naive, ""}});
+  EXPECT_EQ(r[0].error, MeasureErrorCode::CompileHost);
+  EXPECT_NE(r[0].message.find("memory cap of 0.10 GiB"), std::string::npos) << r[0].message;
+}
+
 schedule::State base_state() { return schedule::State(ir::parse_workload(kMatmul).dag); }
 
 TEST(BuilderErrors, CodesForInstantiationCompileAndTimeout) {

@@ -38,7 +38,9 @@ MeasureRecord record_from_json(const nlohmann::json &j);
 /// truncated last line (a kill mid-write) is skipped with a warning on stderr.
 std::vector<MeasureRecord> read_records(const std::string &path);
 
-/// Appends records with one write per line and flushes, so a kill leaves a valid file.
+/// Appends records with one write per line and flushes, so a kill leaves a valid file. Only one
+/// writer at a time: it holds `<path>.lock` while it lives, and a second writer (in any process)
+/// is refused with UserError(Io) naming the holder.
 class RecordWriter {
  public:
   explicit RecordWriter(const std::string &path);
@@ -49,6 +51,7 @@ class RecordWriter {
 
  private:
   int fd_ = -1;
+  int lock_fd_ = -1;
   std::string path_;
 };
 

@@ -78,8 +78,14 @@ class ComputeDAG {
   /// Multi-line description (`worldtune show`).
   std::string to_string() const;
 
+  /// The canonical workload key this DAG was built from ("" for a DAG built by hand). Measurement
+  /// workers are fresh processes: they rebuild the DAG from this key.
+  const std::string &workload_key() const { return workload_key_; }
+  void set_workload_key(std::string key) { workload_key_ = std::move(key); }
+
  private:
   std::vector<Op> ops_;
+  std::string workload_key_;
   std::vector<std::vector<int>> consumers_;
   std::vector<std::vector<int>> producers_;
   std::vector<OpAccessInfo> access_;

@@ -93,7 +93,9 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
   w.op_name = name;
   w.params = params;
   w.key = canonical_key(*def, params);
-  w.dag = std::make_shared<const ComputeDAG>(def->build(params));
+  ComputeDAG dag = def->build(params);
+  dag.set_workload_key(w.key);
+  w.dag = std::make_shared<const ComputeDAG>(std::move(dag));
   return w;
 }
 

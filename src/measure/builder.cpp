@@ -9,8 +9,10 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "halide/halide_backend.h"
+#include "ir/workload.h"
 #include "measure/subprocess.h"
 #include "schedule/halide_program.h"
 #include "schedule/state.h"
@@ -107,6 +109,27 @@ int host_cores() { return static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSOR
 
 }  // namespace
 
+std::string build_candidate_command(const nlohmann::json &request) {
+  BuildInput in;
+  in.dag = ir::parse_workload(request.at("workload").get<std::string>()).dag;
+  in.steps = schedule::steps_from_json(request.at("steps"));
+  std::string method = request.at("method").get<std::string>();
+  for (int m = 0; m <= static_cast<int>(BuildMethod::OneDnn); ++m)
+    if (method == build_method_name(static_cast<BuildMethod>(m)))
+      in.method = static_cast<BuildMethod>(m);
+  in.source = request.at("source").get<std::string>();
+  return build_one(in, request.at("target").get<std::string>(),
+                   request.at("parallelism").get<int>(), request.at("base").get<std::string>());
+}
+
+std::string build_runtime_command(const nlohmann::json &request) {
+  std::string out = request.at("out").get<std::string>();
+  halide_backend::compile_runtime_object(out + ".o", request.at("target").get<std::string>());
+  std::string err = link_shared(out + ".o", out);
+  ::unlink((out + ".o").c_str());
+  return err;
+}
+
 const char *build_method_name(BuildMethod method) {
   static constexpr const char *kNames[] = {"schedule", "naive", "halide-adams2019",
                                            "halide-mullapudi2016", "onednn"};  // enum order
@@ -118,19 +141,28 @@ LocalBuilder::LocalBuilder(const MeasureOptions &options, std::string artifact_d
     : options_(options), dir_(std::move(artifact_dir)) {}
 
 std::vector<BuildResult> LocalBuilder::build(const std::vector<BuildInput> &inputs) {
-  std::vector<ChildJob> jobs;
+  std::vector<WorkerJob> jobs;
   std::vector<std::string> bases;
+  // The cores the kernel will run on: what an autoscheduler should plan its parallelism for.
+  int cores = options_.threads > 0 ? options_.threads : host_cores();
   for (const BuildInput &in : inputs) {
+    WT_ASSERT(!in.dag->workload_key().empty(),
+              "only DAGs parsed from a workload key can be built in a worker");
     std::string base =
         dir_ + "/cand_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++);
     bases.push_back(base);
-    std::string target = options_.target;
-    // The cores the kernel will run on: what an autoscheduler should plan its parallelism for.
-    int cores = options_.threads > 0 ? options_.threads : host_cores();
-    jobs.push_back([in, target, cores, base] { return build_one(in, target, cores, base); });
+    nlohmann::json request = {{"workload", in.dag->workload_key()},
+                              {"steps", schedule::steps_to_json(in.steps)},
+                              {"method", build_method_name(in.method)},
+                              {"source", in.source},
+                              {"target", options_.target},
+                              {"parallelism", cores},
+                              {"base", base}};
+    jobs.push_back({WorkerKind::Build, "build", request.dump()});
   }
   int parallel = options_.build_parallel > 0 ? options_.build_parallel : host_cores();
-  std::vector<ChildResult> children = run_isolated(jobs, parallel, options_.build_timeout_s);
+  std::vector<ChildResult> children =
+      run_workers(jobs, parallel, options_.build_timeout_s, options_.memory_cap_bytes());
   std::vector<BuildResult> out;
   for (size_t i = 0; i < children.size(); ++i) {
     const ChildResult &c = children[i];
@@ -162,14 +194,8 @@ std::string ensure_runtime(const std::string &target) {
       dir + "/halide14_runtime_" + std::to_string(std::hash<std::string>{}(canonical)) + ".so";
   if (std::filesystem::exists(so)) return so;
   std::string tmp = so + ".tmp" + std::to_string(::getpid());
-  auto results = run_isolated({[&] {
-                                halide_backend::compile_runtime_object(tmp + ".o", canonical);
-                                std::string err = link_shared(tmp + ".o", tmp);
-                                ::unlink((tmp + ".o").c_str());
-                                return err;
-                              }},
-                              1, 300);
-  const ChildResult &c = results[0];
+  nlohmann::json request = {{"target", canonical}, {"out", tmp}};
+  const ChildResult c = run_workers({{WorkerKind::Build, "runtime", request.dump()}}, 1, 300, 0)[0];
   WT_USER_CHECK(!c.timed_out && c.signal == 0 && c.exit_code == 0 && c.output.empty() &&
                     std::filesystem::exists(tmp),
                 BadTarget,

@@ -3,21 +3,17 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 #include "ir/compute_dag.h"
+#include "measure/kernel_abi.h"
 #include "measure/measure_options.h"
 #include "schedule/transform_step.h"
 #include "worldtune/measure_result.h"
 
 namespace worldtune::measure {
-
-/// Entry point name of every candidate (and `_argv` variant).
-inline constexpr const char *kKernelName = "wt_kernel";
-/// Optional entry point `void(int)` of candidates with their own thread pool (oneDNN's OpenMP):
-/// the runner calls it where it sets the Halide runtime's thread count.
-inline constexpr const char *kSetThreadsName = "wt_kernel_set_num_threads";
 
 /// What a build compiles. Baselines go through the same builder and runner as tuned schedules, so
 /// their timings and reference checks are comparable.
@@ -59,6 +55,13 @@ class LocalBuilder {
   std::string dir_;
   int counter_ = 0;
 };
+
+/// Worker side (worldtune-build-worker): "build" compiles one BuildInput (request fields: workload
+/// key, steps, method, source, target, parallelism, base path) and answers "<error
+/// code>\n<message>"; "runtime" compiles the Halide runtime for `target` into the shared object
+/// `out`.
+std::string build_candidate_command(const nlohmann::json &request);
+std::string build_runtime_command(const nlohmann::json &request);
 
 /// The Halide runtime for a target as a shared object, compiled once and cached under
 /// $XDG_CACHE_HOME/worldtune (or ~/.cache/worldtune). Throws UserError(BadTarget) on failure.

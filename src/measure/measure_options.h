@@ -22,6 +22,11 @@ struct MeasureOptions {
   CheckPolicy check = CheckPolicy::NewBest;
   uint64_t input_seed = 1;  ///< random inputs
   bool keep_artifacts = false;
+  /// Address-space cap of each build or run worker in GiB (0: 90% of RAM shared by the workers
+  /// running at once). Going over it is a build or run error that says so.
+  double memory_cap_gib = 0;
+
+  int64_t memory_cap_bytes() const { return static_cast<int64_t>(memory_cap_gib * (1 << 30)); }
 };
 
 }  // namespace worldtune::measure

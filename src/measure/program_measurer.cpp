@@ -22,11 +22,13 @@ ProgramMeasurer::ProgramMeasurer(ir::Workload workload, MeasureOptions options,
       writer_(writer) {
   target_ = halide_backend::canonical_target_string(options_.target);
   options_.target = target_;
-  if (options_.work_dir.empty()) {
-    char tmpl[] = "/tmp/worldtune-XXXXXX";
+  if (options_.work_dir.empty() && !options_.keep_artifacts) {
+    temp_dir_ = std::make_unique<TempWorkDir>();
+    work_dir_ = temp_dir_->path();
+  } else if (options_.work_dir.empty()) {  // kept artifacts: a folder no cleanup touches
+    char tmpl[] = "/tmp/worldtune-artifacts-XXXXXX";
     WT_USER_CHECK(::mkdtemp(tmpl) != nullptr, Io, "cannot create a work directory in /tmp");
     work_dir_ = tmpl;
-    own_work_dir_ = !options_.keep_artifacts;
   } else {
     work_dir_ = options_.work_dir;
     std::filesystem::create_directories(work_dir_);
@@ -35,12 +37,7 @@ ProgramMeasurer::ProgramMeasurer(ir::Workload workload, MeasureOptions options,
   runner_ = std::make_unique<LocalRunner>(options_, ensure_runtime(target_));
 }
 
-ProgramMeasurer::~ProgramMeasurer() {
-  if (own_work_dir_) {
-    std::error_code ec;
-    std::filesystem::remove_all(work_dir_, ec);
-  }
-}
+ProgramMeasurer::~ProgramMeasurer() = default;
 
 std::string ProgramMeasurer::reference() {
   if (reference_tried_) return reference_path_;

@@ -11,6 +11,7 @@
 #include "ir/workload.h"
 #include "measure/builder.h"
 #include "measure/measure_options.h"
+#include "measure/process_cleanup.h"
 #include "measure/runner.h"
 #include "schedule/state.h"
 #include "search/hardware_params.h"
@@ -66,7 +67,7 @@ class ProgramMeasurer {
   RecordWriter *writer_;
   std::string target_;
   std::string work_dir_;
-  bool own_work_dir_ = false;
+  std::unique_ptr<TempWorkDir> temp_dir_;  ///< when no --work-dir was given
   std::unique_ptr<LocalBuilder> builder_;
   std::unique_ptr<LocalRunner> runner_;
   std::string reference_path_;

@@ -1,15 +1,25 @@
-/// \file fork/poll/kill based child processes.
+/// \file fork + exec of worker executables, with poll-driven timeouts and captured answers.
 #include "measure/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
-#include <exception>
+#include <sstream>
+
+#include "measure/process_cleanup.h"
+#include "measure/worker_process.h"
+#include "worldtune/error.h"
 
 namespace worldtune::measure {
 
@@ -17,118 +27,176 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr size_t kLogTail = 4000;  // characters of a worker's output kept for error messages
+
 struct Running {
   size_t job = 0;
   pid_t pid = -1;
-  int fd = -1;
+  int answer_fd = -1;
+  int log_fd = -1;
   Clock::time_point start;
-  std::string output;
+  std::string output, log;
   bool eof = false;
 };
 
-void write_all(int fd, const std::string &s) {
+/// Moves fd above the standard descriptors and fd 3 (close-on-exec), so the child's dup2 calls
+/// onto 0-3 can never clobber one another.
+int high_fd(int fd) {
+  int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  ::close(fd);
+  return high;
+}
+
+/// What the child needs, prepared before fork: after fork only async-signal-safe calls are allowed
+/// (the tuner may have other threads, XGBoost's for one).
+struct ExecPlan {
+  std::string path, command, parent;
+  std::array<char *, 5> argv{};
+  rlimit cap{};
+  pid_t parent_pid = 0;
+};
+
+[[noreturn]] void exec_child(const ExecPlan &p, int req, int answer, int log) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != p.parent_pid) ::_exit(126);  // the tuner died before prctl
+  ::dup2(req, 0);
+  ::dup2(log, 1);
+  ::dup2(log, 2);
+  ::dup2(answer, kWorkerAnswerFd);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig : {SIGTERM, SIGINT, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
+  ::setrlimit(RLIMIT_AS, &p.cap);
+  ::execv(p.path.c_str(), p.argv.data());
+  ::_exit(127);
+}
+
+void send_all(int fd, const std::string &s) {
   size_t off = 0;
   while (off < s.size()) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      return;
-    }
+    ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the worker died before reading: its exit status says why
     off += static_cast<size_t>(n);
   }
 }
 
-/// Starts a child; on failure (no file descriptors or processes left) r.pid stays -1 and
-/// r.output says why.
-Running spawn(const ChildJob &job, size_t index) {
+/// Starts a worker; on failure (no descriptors or processes left) r.pid stays -1 and r.output
+/// says why.
+Running spawn(const WorkerJob &job, size_t index, int64_t memory_cap) {
   Running r;
   r.job = index;
   r.start = Clock::now();
-  int fds[2];
-  if (::pipe(fds) != 0) {
-    r.output = std::string("cannot create a pipe: ") + std::strerror(errno);
+  ExecPlan p;
+  p.path = worker_executable(job.worker);
+  p.command = job.command;
+  p.parent = "--parent=" + std::to_string(::getpid());
+  p.argv = {p.path.data(), p.command.data(), p.parent.data(), nullptr, nullptr};
+  p.cap.rlim_cur = p.cap.rlim_max = static_cast<rlim_t>(memory_cap);
+  p.parent_pid = ::getpid();
+  int req[2], ans[2], log[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, req) != 0) {
+    r.output = std::string("cannot create a socket: ") + std::strerror(errno);
     return r;
   }
+  if (::pipe2(ans, O_CLOEXEC) != 0 || ::pipe2(log, O_CLOEXEC) != 0) {
+    r.output = std::string("cannot create a pipe: ") + std::strerror(errno);
+    for (int fd : {req[0], req[1]}) ::close(fd);
+    return r;
+  }
+  for (int *fd : {&req[0], &req[1], &ans[0], &ans[1], &log[0], &log[1]}) *fd = high_fd(*fd);
   pid_t pid = ::fork();
+  if (pid == 0) exec_child(p, req[1], ans[1], log[1]);
+  for (int fd : {req[1], ans[1], log[1]}) ::close(fd);
   if (pid < 0) {
     r.output = std::string("cannot fork: ") + std::strerror(errno);
-    ::close(fds[0]);
-    ::close(fds[1]);
+    for (int fd : {req[0], ans[0], log[0]}) ::close(fd);
     return r;
   }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::close(fds[0]);
-    int code = 0;
-    std::string out;
-    try {
-      out = job();
-    } catch (const std::exception &e) {
-      out = std::string("uncaught exception: ") + e.what();
-      code = 3;
-    } catch (...) {
-      out = "uncaught exception";
-      code = 3;
-    }
-    write_all(fds[1], out);
-    ::close(fds[1]);
-    ::_exit(code);
-  }
   ::setpgid(pid, pid);
-  ::close(fds[1]);
-  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
+  register_worker(pid);
+  send_all(req[0], job.request);
+  ::close(req[0]);
+  ::fcntl(ans[0], F_SETFL, O_NONBLOCK);
+  ::fcntl(log[0], F_SETFL, O_NONBLOCK);
   r.pid = pid;
-  r.fd = fds[0];
+  r.answer_fd = ans[0];
+  r.log_fd = log[0];
   return r;
 }
 
-void drain(Running &r) {
+/// Reads what is available; true at end of file.
+bool drain(int fd, std::string &into, size_t keep_tail) {
   char buf[65536];
   while (true) {
-    ssize_t n = ::read(r.fd, buf, sizeof(buf));
+    ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n > 0) {
-      r.output.append(buf, static_cast<size_t>(n));
+      into.append(buf, static_cast<size_t>(n));
+      if (keep_tail && into.size() > 2 * keep_tail) into.erase(0, into.size() - keep_tail);
       continue;
     }
-    if (n == 0) r.eof = true;
-    return;  // EAGAIN, EINTR or EOF
+    return n == 0;  // else EAGAIN or EINTR
   }
 }
 
-ChildResult finish(Running &r, bool timed_out) {
+/// A crash whose log says the allocator gave up (LLVM aborts with "out of memory"; the dynamic
+/// loader cannot map a library).
+bool looks_out_of_memory(const std::string &log) {
+  for (const char *s : {"out of memory", "bad_alloc", "Cannot allocate memory",
+                        "failed to map segment", "memory exhausted"})
+    if (log.find(s) != std::string::npos) return true;
+  return false;
+}
+
+ChildResult finish(Running &r, bool timed_out, int64_t memory_cap) {
   ChildResult res;
-  if (timed_out) {
-    ::kill(-r.pid, SIGKILL);
-    ::kill(r.pid, SIGKILL);
-  }
+  if (timed_out) ::kill(-r.pid, SIGKILL);
   int status = 0;
   while (::waitpid(r.pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!timed_out) drain(r);
-  ::close(r.fd);
+  // Whatever the worker started (a compiler) dies with it.
+  ::kill(-r.pid, SIGKILL);
+  unregister_worker(r.pid);
+  if (!timed_out) drain(r.answer_fd, r.output, 0);
+  drain(r.log_fd, r.log, kLogTail);
+  ::close(r.answer_fd);
+  ::close(r.log_fd);
   res.timed_out = timed_out;
   res.seconds = std::chrono::duration<double>(Clock::now() - r.start).count();
   res.output = std::move(r.output);
+  res.log = r.log.size() > kLogTail ? r.log.substr(r.log.size() - kLogTail) : r.log;
+  res.memory_cap = memory_cap;
   if (!timed_out) {
     if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
     if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
-    // A child that forked helpers: make sure none outlives it.
-    ::kill(-r.pid, SIGKILL);
+    res.out_of_memory = res.exit_code == kWorkerExitOutOfMemory ||
+                        ((res.signal != 0 || res.exit_code != 0) && looks_out_of_memory(res.log));
   }
   return res;
 }
 
+std::string dir_of_executable() {
+  std::array<char, 4096> buf{};
+  ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+  if (n <= 0) return "";
+  std::string exe(buf.data(), static_cast<size_t>(n));
+  return exe.substr(0, exe.rfind('/'));
+}
+
 }  // namespace
 
-std::vector<ChildResult> run_isolated(const std::vector<ChildJob> &jobs, int n_parallel,
-                                      double timeout_s) {
+std::vector<ChildResult> run_workers(const std::vector<WorkerJob> &jobs, int n_parallel,
+                                     double timeout_s, int64_t memory_cap) {
   std::vector<ChildResult> results(jobs.size());
   std::vector<Running> running;
   size_t next = 0;
-  n_parallel = std::max(1, n_parallel);
+  n_parallel = std::max(1, std::min(n_parallel, static_cast<int>(jobs.size())));
+  if (memory_cap <= 0) memory_cap = default_memory_cap(n_parallel);
   while (next < jobs.size() || !running.empty()) {
     while (next < jobs.size() && static_cast<int>(running.size()) < n_parallel) {
-      Running r = spawn(jobs[next], next);
+      Running r = spawn(jobs[next], next, memory_cap);
       if (r.pid < 0) {
         results[next].exit_code = -1;
         results[next].output = r.output;
@@ -138,14 +206,18 @@ std::vector<ChildResult> run_isolated(const std::vector<ChildJob> &jobs, int n_p
       ++next;
     }
     std::vector<pollfd> pfds;
-    for (const Running &r : running) pfds.push_back({r.fd, POLLIN, 0});
+    for (const Running &r : running) {
+      pfds.push_back({r.answer_fd, POLLIN, 0});
+      pfds.push_back({r.log_fd, POLLIN, 0});
+    }
     ::poll(pfds.data(), pfds.size(), 20);
     for (size_t i = 0; i < running.size();) {
       Running &r = running[i];
-      drain(r);
+      r.eof = r.eof || drain(r.answer_fd, r.output, 0);
+      drain(r.log_fd, r.log, kLogTail);
       double elapsed = std::chrono::duration<double>(Clock::now() - r.start).count();
       if (r.eof || elapsed > timeout_s) {
-        results[r.job] = finish(r, !r.eof);
+        results[r.job] = finish(r, !r.eof, memory_cap);
         running.erase(running.begin() + static_cast<long>(i));
       } else {
         ++i;
@@ -155,12 +227,51 @@ std::vector<ChildResult> run_isolated(const std::vector<ChildJob> &jobs, int n_p
   return results;
 }
 
+int64_t default_memory_cap(int concurrent) {
+  double ram = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+  return static_cast<int64_t>(0.9 * ram / std::max(1, concurrent));
+}
+
 std::string describe_exit(const ChildResult &r) {
-  if (r.timed_out) return "killed after the timeout";
-  if (r.exit_code == -1) return "could not be started";
-  if (r.signal != 0)
-    return "killed by signal " + std::to_string(r.signal) + " (" + ::strsignal(r.signal) + ")";
-  return "exited with code " + std::to_string(r.exit_code);
+  std::ostringstream os;
+  if (r.timed_out) {
+    os << "killed after the timeout";
+  } else if (r.out_of_memory) {
+    os.precision(2);
+    os << "ran out of its memory cap of " << std::fixed << r.memory_cap / double(1 << 30)
+       << " GiB (--memory-cap)";
+  } else if (r.exit_code == -1) {
+    return "could not be started: " + r.output;
+  } else if (r.signal != 0) {
+    os << "killed by signal " << r.signal << " (" << ::strsignal(r.signal) << ")";
+  } else {
+    os << "exited with code " << r.exit_code;
+  }
+  std::string log = r.log.size() > 1500 ? "..." + r.log.substr(r.log.size() - 1500) : r.log;
+  while (!log.empty() && (log.back() == '\n' || log.back() == ' ')) log.pop_back();
+  if (!log.empty()) os << " [worker output: " << log << "]";
+  return os.str();
+}
+
+std::string worker_executable(WorkerKind kind) {
+  const char *name = kind == WorkerKind::Build ? "worldtune-build-worker" : "worldtune-run-worker";
+  static std::string found[2];
+  std::string &cached = found[static_cast<int>(kind)];
+  if (!cached.empty()) return cached;
+  std::vector<std::string> dirs;
+  if (const char *env = std::getenv("WORLDTUNE_WORKER_DIR"); env && *env) dirs.push_back(env);
+  dirs.push_back(dir_of_executable());
+  dirs.push_back(WORLDTUNE_WORKER_BUILD_DIR);
+  for (const std::string &d : dirs) {
+    std::string path = d + "/" + name;
+    if (::access(path.c_str(), X_OK) == 0) return cached = path;
+  }
+  std::string tried;
+  for (const std::string &d : dirs) tried += " " + d;
+  WT_USER_CHECK(false, Io,
+                "cannot find the worker executable '" << name << "' in" << tried
+                                                      << " (set WORLDTUNE_WORKER_DIR)");
+  return "";
 }
 
 }  // namespace worldtune::measure

@@ -194,6 +194,9 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     t.summary.flops = t.task->flop_count;
     t.summary.best_cost = kFailedCost;
   }
+  // The writer first: it creates the records' folder and takes the file's lock before anything
+  // reads the records or writes the run settings beside them.
+  RecordWriter writer(o.records);
   load_records(o, target, tasks);
   size_t recorded = 0;
   for (const TaskState &t : tasks) recorded += t.recorded.size();
@@ -201,7 +204,6 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(tasks.size()))));
   check_run_settings(o, run_settings(o, model.name(), per_round), recorded > 0, out);
 
-  RecordWriter writer(o.records);
   std::string log_path = o.log.empty() ? o.records + ".log" : o.log;
   std::ofstream log(log_path, std::ios::app);
   WT_USER_CHECK(log.good(), Io, "cannot open the log file " << log_path);
