@@ -102,7 +102,9 @@ void add_result_commands(CLI::App &app, ResultCommands &r) {
   exp->add_option("--workload", r.exp.workload, "workload key")->required();
   exp->add_option("--out", r.exp.out_dir, "directory to write into")->required();
   exp->add_option("--target", r.exp.target, "Halide target string (default: host)");
-  exp->add_option("--name", r.exp.name, "function and file name (default: the operator's)");
+  exp->add_option("--name", r.exp.name,
+                  "function and file name, a C identifier (default: the operator's)");
+  exp->add_flag("--force", r.exp.force, "write into --out even when it holds files");
   auto *base = app.add_subcommand("baseline",
                                   "measure a baseline: naive, Halide's autoschedulers "
                                   "or oneDNN, like a tuned schedule");
