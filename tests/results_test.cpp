@@ -159,6 +159,12 @@ TEST(Export, ExampleBuildsWithTheSystemCompilerAndChecksTheKernel) {
   EXPECT_EQ(example.exit_code, 0) << example.out;
   EXPECT_NE(example.out.find("C: max abs error"), std::string::npos) << example.out;
   EXPECT_NE(example.out.find("\nOK\n"), std::string::npos) << example.out;
+  // The folder holds files now: writing there again takes force.
+  EXPECT_NE(user_error([&] {
+              export_best({path, w.key, out, "host", ""});
+            }).find("--force"),
+            std::string::npos);
+  EXPECT_EQ(export_best({path, w.key, out, "host", "", true}).files, r.files);
 }
 
 TEST(Baseline, EveryMethodIsMeasuredAndCheckedAgainstTheReference) {

@@ -23,8 +23,9 @@ int run_workloads() {
     std::printf("%s\n    %s\n    default: %s\n", def.name.c_str(), def.doc.c_str(),
                 ir::WorkloadRegistry::canonical_key(def, defaults).c_str());
     for (const ir::ParamSpec &p : def.params)
-      std::printf("      %-5s %s (default %lld)\n", p.name.c_str(), p.doc.c_str(),
-                  static_cast<long long>(p.default_value));
+      std::printf("      %-5s %s (default %lld, range %lld..%lld)\n", p.name.c_str(), p.doc.c_str(),
+                  static_cast<long long>(p.default_value), static_cast<long long>(p.min_value),
+                  static_cast<long long>(p.max_value));
   }
   return 0;
 }

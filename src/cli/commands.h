@@ -52,6 +52,7 @@ struct ExportCommandOptions {
   std::string out_dir;
   std::string target = "host";
   std::string name;
+  bool force = false;  ///< write into a folder that holds files
 };
 int run_export(const ExportCommandOptions &o);
 

@@ -6,32 +6,47 @@
 /// reference check (src/measure/runner) -> one JSON record line (src/measure/record).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <limits>
+#include <string>
 
 #include "cli/commands.h"
+#include "cli/flag_checks.h"
+#include "support/strings.h"
 #include "worldtune/error.h"
 #include "worldtune/version.h"
 
 namespace {
 
+using worldtune::cli::integer_in;
+using worldtune::cli::positive_amount;
+using worldtune::cli::positive_seconds;
+using worldtune::cli::seed_value;
+constexpr int kIntMax = std::numeric_limits<int>::max();
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
 void add_measure_flags(CLI::App *cmd, worldtune::measure::MeasureOptions &m, std::string &check) {
   cmd->add_option("--target", m.target, "Halide target string (default: host)");
   cmd->add_option("--build-timeout", m.build_timeout_s, "seconds per build")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--run-timeout", m.run_timeout_s, "seconds per run")->check(CLI::PositiveNumber);
+      ->check(positive_seconds());
+  cmd->add_option("--run-timeout", m.run_timeout_s, "seconds per run")->check(positive_seconds());
   cmd->add_option("--parallel-builds", m.build_parallel, "parallel build processes (0: cores)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--number", m.number, "runs per repeat")->check(CLI::PositiveNumber);
-  cmd->add_option("--repeat", m.repeat, "repeats (one cost each)")->check(CLI::PositiveNumber);
+      ->check(integer_in(0, kIntMax));
+  cmd->add_option("--number", m.number, "runs per repeat")->check(integer_in(1, kIntMax));
+  cmd->add_option("--repeat", m.repeat, "repeats (one cost each)")->check(integer_in(1, kIntMax));
   cmd->add_option("--min-repeat-ms", m.min_repeat_ms, "minimum duration of one repeat")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, kIntMax));
   cmd->add_flag("--cache-flush", m.cache_flush, "flush caches before each run");
   cmd->add_option("--threads", m.threads, "threads while timing (0: cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, kIntMax));
   cmd->add_option("--check", check, "compare outputs with the reference: none, best, all")
       ->check(CLI::IsMember({"none", "best", "all"}));
-  cmd->add_option("--input-seed", m.input_seed, "seed of the random inputs");
+  cmd->add_option("--input-seed", m.input_seed, "seed of the random inputs")->check(seed_value());
   cmd->add_option("--work-dir", m.work_dir, "where candidates are built (default: a temp dir)");
   cmd->add_flag("--keep-artifacts", m.keep_artifacts, "keep built candidates");
+  cmd->add_option("--memory-cap", m.memory_cap_gib,
+                  "GiB of address space per build or run worker (default: 90% of RAM shared by "
+                  "the workers running at once)")
+      ->check(positive_amount("GiB"));
 }
 
 worldtune::measure::CheckPolicy parse_check(const std::string &s) {
@@ -54,18 +69,23 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
                              "model; several workloads share the trial budget");
   t.cmd->add_option("--workload", o.tune.workloads, "workload key (repeatable)")->required();
   t.cmd->add_option("--trials", o.tune.trials, "measurement trials in all")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, kInt64Max));
   t.cmd->add_option("--cost-model", o.cost_model, "random or xgb")
       ->check(CLI::IsMember({"random", "xgb"}));
   t.cmd->add_option("--records", o.tune.records, "JSON-lines records file (appended)")->required();
-  t.cmd->add_option("--seed", o.tune.seed, "search seed");
-  t.cmd->add_option("--early-stopping", o.tune.scheduler.early_stopping,
-                    "stop the run after this many trials without a better total latency");
-  t.cmd->add_option("--per-task-early-stopping", o.tune.scheduler.per_task_early_stopping,
-                    "stop tuning a workload after this many of its trials without improvement");
+  t.cmd->add_option("--seed", o.tune.seed, "search seed")->check(seed_value());
+  t.cmd
+      ->add_option("--early-stopping", o.tune.scheduler.early_stopping,
+                   "stop the run after this many trials without a better total latency (-1: never)")
+      ->check(integer_in(-1, kInt64Max));
+  t.cmd
+      ->add_option("--per-task-early-stopping", o.tune.scheduler.per_task_early_stopping,
+                   "stop tuning a workload after this many of its trials without improvement "
+                   "(-1: never)")
+      ->check(integer_in(-1, kInt64Max));
   t.cmd->add_flag("--resume", o.tune.resume, "continue the run recorded in --records");
   t.cmd->add_option("--per-round", o.tune.measures_per_round, "candidates measured per round")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, kIntMax));
   t.cmd->add_option("--log", o.tune.log, "error log (default: <records>.log)");
   t.cmd->add_option("--load-model", o.load_model, "start from a saved cost model");
   t.cmd->add_option("--save-model", o.save_model, "save the trained cost model at the end");
@@ -76,11 +96,11 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
   t.cmd
       ->add_option("--population", o.tune.search.evolutionary_search_population,
                    "evolutionary search population")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, kIntMax));
   t.cmd
       ->add_option("--generations", o.tune.search.evolutionary_search_num_iters,
                    "evolutionary search generations")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, kIntMax));
   add_measure_flags(t.cmd, o.tune.measure, t.check);
 }
 
@@ -102,7 +122,9 @@ void add_result_commands(CLI::App &app, ResultCommands &r) {
   exp->add_option("--workload", r.exp.workload, "workload key")->required();
   exp->add_option("--out", r.exp.out_dir, "directory to write into")->required();
   exp->add_option("--target", r.exp.target, "Halide target string (default: host)");
-  exp->add_option("--name", r.exp.name, "function and file name (default: the operator's)");
+  exp->add_option("--name", r.exp.name,
+                  "function and file name, a C identifier (default: the operator's)");
+  exp->add_flag("--force", r.exp.force, "write into --out even when it holds files");
   auto *base = app.add_subcommand("baseline",
                                   "measure a baseline: naive, Halide's autoschedulers "
                                   "or oneDNN, like a tuned schedule");
@@ -127,6 +149,21 @@ int run_result_command(const CLI::App &app, ResultCommands &r) {
   return -1;
 }
 
+/// CLI11 answers a mistyped command with only "A subcommand is required": name it and the
+/// commands there are. Returns true, having said so, when argv[1] is no command.
+bool refuse_unknown_command(CLI::App &app, int argc, char **argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  std::string given = argv[1];
+  std::vector<CLI::App *> all = app.get_subcommands([](CLI::App *) { return true; });
+  for (const CLI::App *c : all)
+    if (c->check_name(given)) return false;
+  std::fprintf(
+      stderr, "error: argument: unknown command '%s'; commands: %s\n",
+      worldtune::quote_cut(given).c_str(),
+      worldtune::join_mapped(all, ", ", [](const CLI::App *c) { return c->get_name(); }).c_str());
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -140,28 +177,32 @@ int main(int argc, char **argv) {
   auto *show_cmd =
       app.add_subcommand("show", "print a workload's DAG, sketches and one random schedule");
   show_cmd->add_option("--workload", show.workload, "workload key")->required();
-  show_cmd->add_option("--seed", show.seed, "seed of the random schedule");
+  show_cmd->add_option("--seed", show.seed, "seed of the random schedule")->check(seed_value());
 
   worldtune::cli::MeasureCommandOptions meas;
   std::string check = "best";
   auto *meas_cmd = app.add_subcommand("measure", "measure random schedules and append records");
   meas_cmd->add_option("--workload", meas.workload, "workload key")->required();
   meas_cmd->add_option("--random", meas.random, "number of random schedules")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, kIntMax));
   meas_cmd->add_option("--records", meas.records, "JSON-lines records file to append to");
-  meas_cmd->add_option("--seed", meas.seed, "search seed");
+  meas_cmd->add_option("--seed", meas.seed, "search seed")->check(seed_value());
   meas_cmd->add_option("--batch", meas.batch, "candidates built together")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_in(1, kIntMax));
   add_measure_flags(meas_cmd, meas.measure, check);
   ResultCommands results;
   add_result_commands(app, results);
   TuneCommand tune;
   add_tune_command(app, tune);
 
+  if (refuse_unknown_command(app, argc, argv)) return 2;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // A bad flag is a user error like any other: same prefix and exit code.
+    std::fprintf(stderr, "error: argument: %s\n", worldtune::quote_cut(e.what(), 400).c_str());
+    return 2;
   }
   try {
     if (app.got_subcommand("workloads")) return worldtune::cli::run_workloads();

@@ -59,7 +59,7 @@ int run_best(const BestOptions &o) {
 
 int run_export(const ExportCommandOptions &o) {
   deploy::ExportResult r =
-      deploy::export_best({o.records, o.workload, o.out_dir, o.target, o.name});
+      deploy::export_best({o.records, o.workload, o.out_dir, o.target, o.name, o.force});
   const MeasureRecord &b = *r.records.best;
   std::printf("workload  %s\nexported  %s: %.4f ms (trial %d of %d), target %s\n",
               r.records.workload.c_str(), r.name.c_str(), b.result.mean_cost() * 1e3,

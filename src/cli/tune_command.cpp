@@ -1,15 +1,59 @@
 /// \file `worldtune tune`: builds the cost model, runs the tuner, prints the summary and where the
 /// time went.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cost_model/cost_model_registry.h"
+#include "worldtune/error.h"
 #include "worldtune/measure_result.h"
 
 namespace worldtune::cli {
 
+namespace {
+
+/// The file a path names, so that `./r.jsonl`, `r.jsonl` and links to it compare equal.
+std::filesystem::path resolved(const std::string &path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  return ec ? std::filesystem::absolute(path, ec).lexically_normal() : p;
+}
+
+/// A file of the run, by what the user calls it.
+struct RunFile {
+  std::string what;  ///< a flag, or how the file derives from one
+  std::string path;
+};
+
+void refuse_same_file(const RunFile &out, const RunFile &other) {
+  if (out.path.empty() || other.path.empty()) return;
+  WT_USER_CHECK(resolved(out.path) != resolved(other.path), BadArgument,
+                out.what << " and " << other.what << " name the same file '" << out.path
+                         << "': writing one would destroy the other; choose another path");
+}
+
+/// Refuses a tune output (the model, the error log) that is one of the run's other files:
+/// writing it would replace the records or make them unreadable.
+void check_outputs(const TuneCommandOptions &o) {
+  const std::string &records = o.tune.records;
+  RunFile log{o.tune.log.empty() ? "--log (default: <records>.log)" : "--log",
+              tune::error_log_path(o.tune)};
+  RunFile model{"--save-model", o.save_model};
+  for (const RunFile &out : {log, model})
+    for (const RunFile &other : {RunFile{"--records", records},
+                                 RunFile{"the run settings of --records", records + ".run.json"},
+                                 RunFile{"the lock of --records", records + ".lock"}})
+      refuse_same_file(out, other);
+  refuse_same_file(log, {"--load-model", o.load_model});
+  refuse_same_file(model, log);
+}
+
+}  // namespace
+
 int run_tune(const TuneCommandOptions &o) {
+  check_outputs(o);
   cost_model::CostModelOptions mo;
   mo.seed = 43 + o.tune.seed;
   mo.random_warmup = !o.no_warmup;

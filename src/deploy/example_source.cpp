@@ -65,6 +65,20 @@ bool matches(const char *name, const Tensor &got, const Tensor &ref) {
 
 )";
 
+/// The example's tensor variables: `in_<placeholder>` for inputs, `<output>` for outputs (the
+/// example prefixes those with out_ and ref_).
+struct TensorNames {
+  std::vector<std::string> inputs, outputs;
+};
+
+TensorNames tensor_names(const ir::ComputeDAG &dag) {
+  TensorNames n;
+  for (int id : dag.placeholders())
+    n.inputs.push_back("in_" + schedule::sanitize_identifier(dag.op(id).name));
+  for (int id : dag.outputs()) n.outputs.push_back(schedule::sanitize_identifier(dag.op(id).name));
+  return n;
+}
+
 std::string shape_of(const ir::Op &op) {
   return "{" +
          join_mapped(op.axes, ", ", [](const ir::Axis &a) { return std::to_string(a.extent); }) +
@@ -75,10 +89,8 @@ std::string shape_of(const ir::Op &op) {
 
 std::string example_source(const ir::ComputeDAG &dag, const std::string &name,
                            const std::string &workload_key) {
-  std::vector<std::string> inputs, outputs;
-  for (int id : dag.placeholders())
-    inputs.push_back("in_" + schedule::sanitize_identifier(dag.op(id).name));
-  for (int id : dag.outputs()) outputs.push_back(schedule::sanitize_identifier(dag.op(id).name));
+  const TensorNames names = tensor_names(dag);
+  const std::vector<std::string> &inputs = names.inputs, &outputs = names.outputs;
   auto call = [&](const std::string &fn, const std::string &out_prefix) {
     return fn + "(" +
            join_mapped(inputs, ", ", [](const std::string &s) { return "&" + s + ".buffer"; }) +
@@ -124,6 +136,22 @@ std::string example_source(const ir::ComputeDAG &dag, const std::string &name,
     os << "  ok = matches(\"" << o << "\", out_" << o << ", ref_" << o << ") && ok;\n";
   os << "  std::printf(\"%s\\n\", ok ? \"OK\" : \"MISMATCH\");\n  return ok ? 0 : 1;\n}\n";
   return os.str();
+}
+
+std::vector<std::string> example_identifiers(const ir::ComputeDAG &dag) {
+  // Declared by the example (kHelpers, main's locals) or called from the global namespace by it;
+  // HalideRuntime is the header copied next to the kernel's.
+  std::vector<std::string> ids = {"main",    "Tensor",   "matches",      "runs",          "seconds",
+                                  "ok",      "err",      "start",        "std",           "printf",
+                                  "free",    "fabs",     "size_t",       "aligned_alloc", "uint8_t",
+                                  "int32_t", "uint32_t", "HalideRuntime"};
+  TensorNames n = tensor_names(dag);
+  ids.insert(ids.end(), n.inputs.begin(), n.inputs.end());
+  for (const std::string &o : n.outputs) {
+    ids.push_back("out_" + o);
+    ids.push_back("ref_" + o);
+  }
+  return ids;
 }
 
 std::string example_build_script(const std::string &name) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ir/compute_dag.h"
 
@@ -13,6 +14,11 @@ namespace worldtune::deploy {
 /// and OK or MISMATCH (the runner's tolerance), and exits nonzero on a mismatch.
 std::string example_source(const ir::ComputeDAG &dag, const std::string &name,
                            const std::string &workload_key);
+
+/// The identifiers the example declares or calls next to the kernel (`main`, its helpers, locals
+/// and one tensor variable per input and output of `dag`), and the files exported beside it:
+/// a kernel named like one of them would not build or would overwrite a file.
+std::vector<std::string> example_identifiers(const ir::ComputeDAG &dag);
 
 /// A POSIX shell script that builds `name`_example next to itself with the system compiler.
 std::string example_build_script(const std::string &name);

@@ -15,6 +15,7 @@ struct ExportOptions {
   std::string out_dir;
   std::string target = "host";  ///< must be the best record's target
   std::string name;             ///< function and file name ("": the operator's name)
+  bool force = false;           ///< write into an out_dir that holds files
 };
 
 struct ExportResult {
@@ -25,7 +26,8 @@ struct ExportResult {
 
 /// Writes into out_dir: `name`.a/.h (kernel with the Halide runtime), `name`_reference.a/.h
 /// (the naive schedule, no runtime), `name`_schedule.cpp, `name`.stmt, HalideRuntime.h,
-/// `name`_example.cpp and build.sh. Throws UserError: BadWorkload (key or none recorded),
+/// `name`_example.cpp and build.sh. Throws UserError: BadArgument (a name that is no usable C
+/// identifier, an out_dir holding files without force), BadWorkload (key or none recorded),
 /// BadRecord (no successful record), BadTarget (measured for another target), BadSchedule (does
 /// not compile), Io.
 ExportResult export_best(const ExportOptions &options);

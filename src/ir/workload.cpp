@@ -2,6 +2,7 @@
 #include "ir/workload.h"
 
 #include <cctype>
+#include <charconv>
 
 #include "ir/ops/ops.h"
 #include "support/strings.h"
@@ -46,6 +47,49 @@ std::string WorkloadRegistry::canonical_key(const OpDefinition &def, const Param
          });
 }
 
+namespace {
+
+/// The value of field `spec` of `op` given as `text`, in the spec's range.
+int64_t parse_field(const ParamSpec &spec, const std::string &op, const std::string &text) {
+  size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  bool numeric = text.size() > sign;
+  for (size_t i = sign; i < text.size(); ++i)
+    numeric = numeric && std::isdigit(static_cast<unsigned char>(text[i]));
+  WT_USER_CHECK(numeric, BadWorkload,
+                "field '" << spec.name << "' of " << op << " must be an integer, got '"
+                          << quote_cut(text) << "'");
+  int64_t v = 0;
+  const char *first = text.data() + (text[0] == '+' ? 1 : 0), *last = text.data() + text.size();
+  bool in_range = std::from_chars(first, last, v).ec == std::errc() && v >= spec.min_value &&
+                  v <= spec.max_value;
+  WT_USER_CHECK(in_range, BadWorkload,
+                "field '" << spec.name << "' of " << op << " is out of range: got "
+                          << quote_cut(text) << ", must be in [" << spec.min_value << ", "
+                          << spec.max_value << "]");
+  return v;
+}
+
+/// Refuses a DAG Halide cannot index: checked on every operator's result, so a new operator's
+/// shape arithmetic (an output extent of 0, an intermediate too large) is caught for free.
+void check_extents(const ComputeDAG &dag, const std::string &key) {
+  for (const Op &op : dag.ops()) {
+    int64_t elements = 1;
+    for (const std::vector<Axis> *axes : {&op.axes, &op.reduce_axes})
+      for (const Axis &a : *axes)
+        WT_USER_CHECK(a.extent >= 1 && a.extent < kExtentLimit, BadWorkload,
+                      key << ": axis '" << a.name << "' of " << op.name << " would have extent "
+                          << a.extent << "; extents must be in [1, " << kExtentLimit - 1 << "]");
+    for (const Axis &a : op.axes) {
+      WT_USER_CHECK(elements <= (kExtentLimit - 1) / a.extent, BadWorkload,
+                    key << ": tensor " << op.name << " would have more than " << kExtentLimit - 1
+                        << " elements (Halide indexes with int32)");
+      elements *= a.extent;
+    }
+  }
+}
+
+}  // namespace
+
 Workload WorkloadRegistry::parse(const std::string &raw_key) const {
   std::string key = trim(raw_key);
   size_t colon = key.find(':');
@@ -53,7 +97,8 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
   const OpDefinition *def = find(name);
   WT_USER_CHECK(def != nullptr, BadWorkload,
                 "unknown operator '"
-                    << name << "' in workload key '" << raw_key << "'; known operators: "
+                    << quote_cut(name) << "' in workload key '" << quote_cut(raw_key)
+                    << "'; known operators: "
                     << join_mapped(ops_, ", ", [](const OpDefinition &d) { return d.name; })
                     << " (see `worldtune workloads`)");
   ParamMap params;
@@ -64,7 +109,7 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
       std::string field = trim(field_raw);
       size_t eq = field.find('=');
       WT_USER_CHECK(eq != std::string::npos, BadWorkload,
-                    "field '" << field << "' of workload key '" << raw_key
+                    "field '" << quote_cut(field) << "' of workload key '" << quote_cut(raw_key)
                               << "' is not of the form NAME=VALUE");
       std::string fname = trim(field.substr(0, eq)), fval = trim(field.substr(eq + 1));
       const ParamSpec *spec = nullptr;
@@ -72,21 +117,12 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
         if (p.name == fname) spec = &p;
       WT_USER_CHECK(spec != nullptr, BadWorkload,
                     "unknown field '"
-                        << fname << "' for operator " << name << " (fields: "
+                        << quote_cut(fname) << "' for operator " << name << " (fields: "
                         << join_mapped(def->params, ",", [](const ParamSpec &p) { return p.name; })
                         << ")");
       WT_USER_CHECK(!given[fname], BadWorkload, "field '" << fname << "' given twice");
       given[fname] = true;
-      bool numeric = !fval.empty() && fval.size() < 12;
-      for (char c : fval) numeric = numeric && std::isdigit(static_cast<unsigned char>(c));
-      WT_USER_CHECK(
-          numeric, BadWorkload,
-          "field '" << fname << "' of " << name << " must be an integer, got '" << fval << "'");
-      int64_t v = std::stoll(fval);
-      WT_USER_CHECK(v >= spec->min_value, BadWorkload,
-                    "field '" << fname << "' of " << name << " must be >= " << spec->min_value
-                              << ", got " << v);
-      params[fname] = v;
+      params[fname] = parse_field(*spec, name, fval);
     }
   }
   Workload w;
@@ -94,6 +130,7 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
   w.params = params;
   w.key = canonical_key(*def, params);
   ComputeDAG dag = def->build(params);
+  check_extents(dag, w.key);
   dag.set_workload_key(w.key);
   w.dag = std::make_shared<const ComputeDAG>(std::move(dag));
   return w;

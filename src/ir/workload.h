@@ -18,10 +18,15 @@
 
 namespace worldtune::ir {
 
+/// Halide indexes buffers with int32: every extent and every tensor's element count (inputs,
+/// intermediates and outputs) must stay below this.
+inline constexpr int64_t kExtentLimit = int64_t{1} << 31;
+
 struct ParamSpec {
   std::string name;
   int64_t default_value = 1;
-  int64_t min_value = 1;  ///< padding may be 0, flags are 0/1
+  int64_t min_value = 1;                 ///< padding may be 0, flags are 0/1
+  int64_t max_value = kExtentLimit - 1;  ///< flags are 0/1
   std::string doc;
 };
 
@@ -52,7 +57,8 @@ class WorkloadRegistry {
   const OpDefinition *find(const std::string &name) const;
 
   /// Parses and validates a key (throws UserError(BadWorkload) naming the bad part); fields
-  /// left out take their defaults.
+  /// left out take their defaults. Every field must lie in its spec's range, and every tensor of
+  /// the built DAG must have extents >= 1 and fewer than kExtentLimit elements.
   Workload parse(const std::string &key) const;
   /// The canonical key of op with params (every field, declaration order).
   static std::string canonical_key(const OpDefinition &def, const ParamMap &params);

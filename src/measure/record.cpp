@@ -6,12 +6,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 
+#include "ir/workload.h"
+#include "schedule/state.h"
+#include "schedule/transform_step.h"
+#include "support/strings.h"
 #include "worldtune/error.h"
 
 namespace worldtune {
@@ -53,7 +60,7 @@ MeasureRecord record_from_json(const json &j) {
   WT_USER_CHECK(j.is_object(), BadRecord, "a record must be a JSON object");
   const json &v = field(j, "v");
   WT_USER_CHECK(v.is_string() && v.get<std::string>() == kRecordVersion, BadRecord,
-                "record format " << v.dump() << " is not '" << kRecordVersion
+                "record format " << quote_cut(v.dump()) << " is not '" << kRecordVersion
                                  << "', the one this worldtune reads");
   MeasureRecord r;
   const json &w = field(j, "workload");
@@ -69,7 +76,10 @@ MeasureRecord record_from_json(const json &j) {
   WT_USER_CHECK(costs.is_array() && !costs.empty(), BadRecord,
                 "field 'costs' must be a non-empty list");
   for (const json &c : costs) {
-    WT_USER_CHECK(c.is_number(), BadRecord, "field 'costs' must hold numbers");
+    // Seconds; a failed measurement holds kFailedCost. Anything else would win every comparison.
+    WT_USER_CHECK(
+        c.is_number() && std::isfinite(c.get<double>()) && c.get<double>() > 0, BadRecord,
+        "field 'costs' must hold finite numbers > 0 (seconds), got " << quote_cut(c.dump()));
     r.result.costs.push_back(c.get<double>());
   }
   const json &code = field(j, "error_code");
@@ -91,29 +101,85 @@ MeasureRecord record_from_json(const json &j) {
   return r;
 }
 
+namespace {
+
+/// Longest line read_records accepts: a record is a few KB; a file without newlines (/dev/zero,
+/// a binary) must not be read into memory whole.
+constexpr size_t kMaxRecordLine = size_t{1} << 20;
+
+/// Reads the next line (without its newline) into `line`; false at the end of the file.
+/// `terminated` says whether the line ended with a newline.
+bool next_line(std::streambuf &in, std::string &line, bool &terminated, const std::string &where) {
+  line.clear();
+  for (int c = in.sbumpc(); c != std::char_traits<char>::eof(); c = in.sbumpc()) {
+    if (c == '\n') return terminated = true;
+    WT_USER_CHECK(line.size() < kMaxRecordLine, BadRecord,
+                  where << ": line longer than " << kMaxRecordLine
+                        << " bytes; a record is a few KB: is this a records file?");
+    line.push_back(static_cast<char>(c));
+  }
+  terminated = false;
+  return !line.empty();
+}
+
+/// fn(), its UserError turned into a BadRecord error that says which part of the record it is
+/// about.
+template <typename Fn>
+auto in_context(const std::string &context, Fn fn) {
+  try {
+    return fn();
+  } catch (const UserError &e) {
+    throw UserError(ErrorKind::BadRecord, context + ": " + e.what());
+  }
+}
+
+/// Checks what record_from_json cannot see alone: the workload key and, for tuned records, that
+/// the steps decode and replay on its DAG. Parsed workloads are kept: a file parses each once.
+class RecordChecker {
+ public:
+  void check(const MeasureRecord &r) {
+    auto it = dags_.find(r.workload);
+    if (it == dags_.end()) {
+      auto dag = in_context("bad workload key", [&] { return ir::parse_workload(r.workload).dag; });
+      it = dags_.emplace(r.workload, dag).first;
+    }
+    if (r.is_baseline()) return;
+    auto steps = in_context("bad steps", [&] { return schedule::steps_from_json(r.steps); });
+    in_context("its steps do not replay on " + r.workload,
+               [&] { return schedule::State::replay(it->second, steps); });
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const ir::ComputeDAG>> dags_;
+};
+
+}  // namespace
+
 std::vector<MeasureRecord> read_records(const std::string &path) {
+  std::error_code ec;
+  WT_USER_CHECK(!std::filesystem::is_directory(path, ec), Io,
+                "records file '" << path << "' is a folder, not a file");
   std::ifstream in(path, std::ios::binary);
   WT_USER_CHECK(in.good(), Io, "cannot open records file '" << path << "'");
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<MeasureRecord> out;
-  size_t pos = 0;
-  int line_no = 0;
-  while (pos < content.size()) {
-    size_t nl = content.find('\n', pos);
-    bool last_unterminated = nl == std::string::npos;
-    std::string line = content.substr(pos, last_unterminated ? std::string::npos : nl - pos);
-    pos = last_unterminated ? content.size() : nl + 1;
-    ++line_no;
+  RecordChecker checker;
+  std::string line;
+  bool terminated = true;
+  for (int line_no = 1;
+       next_line(*in.rdbuf(), line, terminated, path + ":" + std::to_string(line_no)); ++line_no) {
     if (line.empty() || line[0] == '#' || line[0] == ' ') continue;
     try {
-      out.push_back(record_from_json(json::parse(line)));
-    } catch (const std::exception &e) {
-      if (last_unterminated) {
+      json j = json::parse(line, nullptr, terminated);
+      if (j.is_discarded()) {  // only an unterminated last line parses without exceptions
         std::fprintf(stderr, "warning: %s:%d: skipping a truncated last record\n", path.c_str(),
                      line_no);
         break;
       }
-      throw UserError(ErrorKind::BadRecord, path + ":" + std::to_string(line_no) + ": " + e.what());
+      out.push_back(record_from_json(j));
+      checker.check(out.back());
+    } catch (const std::exception &e) {
+      throw UserError(ErrorKind::BadRecord,
+                      path + ":" + std::to_string(line_no) + ": " + quote_cut(e.what(), 2000));
     }
   }
   return out;

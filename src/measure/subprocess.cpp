@@ -194,6 +194,10 @@ std::vector<ChildResult> run_workers(const std::vector<WorkerJob> &jobs, int n_p
   size_t next = 0;
   n_parallel = std::max(1, std::min(n_parallel, static_cast<int>(jobs.size())));
   if (memory_cap <= 0) memory_cap = default_memory_cap(n_parallel);
+  // Never above the limit this process was given (a shell's ulimit -v): that one holds anyway.
+  rlimit own{};
+  if (::getrlimit(RLIMIT_AS, &own) == 0 && own.rlim_max != RLIM_INFINITY)
+    memory_cap = std::min<int64_t>(memory_cap, static_cast<int64_t>(own.rlim_max));
   while (next < jobs.size() || !running.empty()) {
     while (next < jobs.size() && static_cast<int>(running.size()) < n_parallel) {
       Running r = spawn(jobs[next], next, memory_cap);

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "schedule/transform_step.h"
+#include "support/strings.h"
 #include "worldtune/error.h"
 
 namespace worldtune::schedule {
@@ -52,47 +53,48 @@ class Fields {
  public:
   explicit Fields(const json &j) : j_(j) {
     WT_USER_CHECK(j.is_array() && !j.empty() && j[0].is_string(), BadRecord,
-                  "a step must be an array starting with its tag, got " << j.dump());
+                  "a step must be an array starting with its tag, got " << quote_cut(j.dump()));
     tag_ = j[0].get<std::string>();
   }
   const std::string &tag() const { return tag_; }
   void expect_size(size_t n) const {
     WT_USER_CHECK(j_.size() == n, BadRecord,
-                  "step " << tag_ << " needs " << n - 1 << " fields, got " << j_.dump());
+                  "step " << quote_cut(tag_) << " needs " << n - 1 << " fields, got "
+                          << quote_cut(j_.dump()));
   }
   int integer(size_t i) const {
     WT_USER_CHECK(j_[i].is_number_integer(), BadRecord,
-                  "field " << i << " of step " << j_.dump() << " must be an integer");
+                  "field " << i << " of step " << quote_cut(j_.dump()) << " must be an integer");
     return j_[i].get<int>();
   }
   int64_t integer64(size_t i) const {
     WT_USER_CHECK(j_[i].is_number_integer(), BadRecord,
-                  "field " << i << " of step " << j_.dump() << " must be an integer");
+                  "field " << i << " of step " << quote_cut(j_.dump()) << " must be an integer");
     return j_[i].get<int64_t>();
   }
   std::string string(size_t i) const {
     WT_USER_CHECK(j_[i].is_string(), BadRecord,
-                  "field " << i << " of step " << j_.dump() << " must be a string");
+                  "field " << i << " of step " << quote_cut(j_.dump()) << " must be a string");
     return j_[i].get<std::string>();
   }
   std::vector<int> ints(size_t i) const {
     WT_USER_CHECK(j_[i].is_array(), BadRecord,
-                  "field " << i << " of step " << j_.dump() << " must be a list");
+                  "field " << i << " of step " << quote_cut(j_.dump()) << " must be a list");
     std::vector<int> out;
     for (const json &x : j_[i]) {
       WT_USER_CHECK(x.is_number_integer(), BadRecord,
-                    "field " << i << " of step " << j_.dump() << " must hold integers");
+                    "field " << i << " of step " << quote_cut(j_.dump()) << " must hold integers");
       out.push_back(x.get<int>());
     }
     return out;
   }
   std::vector<std::optional<int64_t>> lengths(size_t i) const {
     WT_USER_CHECK(j_[i].is_array(), BadRecord,
-                  "field " << i << " of step " << j_.dump() << " must be a list");
+                  "field " << i << " of step " << quote_cut(j_.dump()) << " must be a list");
     std::vector<std::optional<int64_t>> out;
     for (const json &x : j_[i]) {
       WT_USER_CHECK(x.is_null() || x.is_number_integer(), BadRecord,
-                    "split lengths of " << j_.dump() << " must be integers or null");
+                    "split lengths of " << quote_cut(j_.dump()) << " must be integers or null");
       out.push_back(x.is_null() ? std::nullopt : std::optional<int64_t>(x.get<int64_t>()));
     }
     return out;
@@ -161,7 +163,8 @@ Step step_from_json(const json &j) {
     f.expect_size(4);
     return RfactorStep{f.integer(1), f.integer(2), f.integer(3)};
   }
-  throw UserError(ErrorKind::BadRecord, "unknown step tag '" + t + "' in " + j.dump());
+  throw UserError(ErrorKind::BadRecord,
+                  "unknown step tag '" + quote_cut(t) + "' in " + quote_cut(j.dump()));
 }
 
 json steps_to_json(const std::vector<Step> &steps) {
@@ -171,7 +174,7 @@ json steps_to_json(const std::vector<Step> &steps) {
 }
 
 std::vector<Step> steps_from_json(const json &j) {
-  WT_USER_CHECK(j.is_array(), BadRecord, "steps must be a list, got " << j.dump());
+  WT_USER_CHECK(j.is_array(), BadRecord, "steps must be a list, got " << quote_cut(j.dump()));
   std::vector<Step> out;
   for (const json &s : j) out.push_back(step_from_json(s));
   return out;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "schedule/state.h"
+#include "support/strings.h"
 #include "worldtune/error.h"
 
 namespace worldtune::schedule {
@@ -201,7 +202,8 @@ void apply_pragma(State &state, const PragmaStep &s) {
   std::string v = s.pragma.substr(prefix.size());
   bool numeric = !v.empty() && v.size() < 9 &&
                  std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-  WT_USER_CHECK(numeric, BadSchedule, "pragma '" << s.pragma << "' needs a non-negative integer");
+  WT_USER_CHECK(numeric, BadSchedule,
+                "pragma '" << quote_cut(s.pragma) << "' needs a non-negative integer");
   state.mutable_stage(s.stage).auto_unroll_max_step = std::stoi(v);
 }
 

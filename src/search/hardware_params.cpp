@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/strings.h"
 #include "worldtune/error.h"
 
 namespace worldtune::search {
@@ -27,10 +28,10 @@ nlohmann::json to_json(const HardwareParams &hw) {
 
 HardwareParams hardware_params_from_json(const nlohmann::json &j) {
   WT_USER_CHECK(j.is_array() && j.size() == 8, BadRecord,
-                "hardware params must be a list of 8 integers, got " << j.dump());
+                "hardware params must be a list of 8 integers, got " << quote_cut(j.dump()));
   for (const auto &x : j)
     WT_USER_CHECK(x.is_number_integer(), BadRecord,
-                  "hardware params must be integers, got " << j.dump());
+                  "hardware params must be integers, got " << quote_cut(j.dump()));
   HardwareParams hw;
   hw.num_cores = j[0];
   hw.vector_unit_bytes = j[1];

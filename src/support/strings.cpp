@@ -25,4 +25,9 @@ std::string trim(const std::string &s) {
   return s.substr(b, e - b + 1);
 }
 
+std::string quote_cut(const std::string &s, size_t limit) {
+  if (s.size() <= limit) return s;
+  return s.substr(0, limit) + "... (" + std::to_string(s.size()) + " characters)";
+}
+
 }  // namespace worldtune

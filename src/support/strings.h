@@ -10,6 +10,13 @@ namespace worldtune {
 std::vector<std::string> split_string(const std::string &s, char sep);
 std::string trim(const std::string &s);
 
+/// Longest piece of user input that error messages quote; a longer one is cut.
+inline constexpr size_t kQuoteLimit = 80;
+
+/// `s` as an error message may quote it: whole when short, else its first `limit` characters
+/// and its length, so a 50 MB field cannot flood the terminal or a log.
+std::string quote_cut(const std::string &s, size_t limit = kQuoteLimit);
+
 template <typename Range, typename Fn>
 std::string join_mapped(const Range &r, const std::string &sep, Fn fn) {
   std::ostringstream os;

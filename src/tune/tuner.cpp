@@ -2,8 +2,10 @@
 #include "tune/tuner.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -15,6 +17,7 @@
 #include "halide/halide_backend.h"
 #include "ir/workload.h"
 #include "measure/program_measurer.h"
+#include "support/strings.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
 
@@ -122,8 +125,8 @@ void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool ha
         nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
         WT_USER_CHECK(old == value, BadArgument,
                       "--resume needs the settings of the run recorded in "
-                          << o.records << ": " << key << " was " << old.dump() << ", now "
-                          << value.dump() << " (" << path << ")");
+                          << o.records << ": " << key << " was " << quote_cut(old.dump())
+                          << ", now " << quote_cut(value.dump()) << " (" << path << ")");
       }
       return;
     }
@@ -161,6 +164,18 @@ void print_table(std::ostream &out, const std::vector<TaskState> &tasks, int rou
     out << line;
   }
   out.flush();
+}
+
+/// The error log only adds detail to the records: a failed write (a full disk, /dev/full) is said
+/// once on stderr and tuning goes on.
+void warn_once_if_lost(std::ofstream &log, const std::string &path, bool &warned) {
+  if (log.good()) return;
+  if (!warned)
+    std::fprintf(stderr,
+                 "warning: cannot write the error log '%s' (%s); tuning goes on without it\n",
+                 path.c_str(), std::strerror(errno));
+  warned = true;
+  log.clear();
 }
 
 }  // namespace
@@ -204,9 +219,10 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(tasks.size()))));
   check_run_settings(o, run_settings(o, model.name(), per_round), recorded > 0, out);
 
-  std::string log_path = o.log.empty() ? o.records + ".log" : o.log;
+  std::string log_path = error_log_path(o);
   std::ofstream log(log_path, std::ios::app);
   WT_USER_CHECK(log.good(), Io, "cannot open the log file " << log_path);
+  bool log_lost = false;
 
   std::vector<double> flops;
   std::vector<std::string> tags;
@@ -308,6 +324,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       learned.push_back({t.task, states[i], r});
     }
     log.flush();
+    warn_once_if_lost(log, log_path, log_lost);
     rep.trials += static_cast<int64_t>(states.size());
     auto t_train = Clock::now();
     model.update(learned);

@@ -58,6 +58,11 @@ struct TuneReport {
 /// settings (all but the trial budget) to replay the same search.
 inline constexpr const char *kRunSettingsFormat = "worldtune-run-1";
 
+/// Where the error log goes: --log, or `<records>.log` by default.
+inline std::string error_log_path(const TuneOptions &o) {
+  return o.log.empty() ? o.records + ".log" : o.log;
+}
+
 /// Runs the tuning. Throws UserError for bad workloads, records of another target or format, a
 /// records file holding this run's workloads without --resume, or a resume with other settings.
 TuneReport tune(const TuneOptions &options, search::CostModel &model, std::ostream &out);

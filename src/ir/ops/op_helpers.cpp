@@ -21,11 +21,18 @@ void check_divisible(int64_t a, const std::string &a_name, int64_t b, const std:
 }
 
 ParamSpec param(const std::string &name, int64_t def, const std::string &doc, int64_t min) {
-  return ParamSpec{name, def, min, doc};
+  ParamSpec p;
+  p.name = name;
+  p.default_value = def;
+  p.min_value = min;
+  p.doc = doc;
+  return p;
 }
 
 ParamSpec flag(const std::string &name, const std::string &doc) {
-  return ParamSpec{name, 0, 0, doc + " (0/1)"};
+  ParamSpec p = param(name, 0, doc + " (0/1)", 0);
+  p.max_value = 1;  // any other value would be a distinct key for the same program
+  return p;
 }
 
 Tensor bias_relu(DagBuilder &b, const Tensor &x, bool bias, bool relu) {
