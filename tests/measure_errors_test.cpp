@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
+#include "measure/buffer_placement.h"
 #include "measure/builder.h"
 #include "measure/program_measurer.h"
 #include "measure/runner.h"
@@ -109,6 +111,32 @@ TEST_F(RunnerErrors, CorrectHandKernelPasses) {
   EXPECT_TRUE(r.checked);
   EXPECT_GT(r.costs[0], 0);
   EXPECT_LT(r.costs[0], 1e-2);
+}
+
+TEST_F(RunnerErrors, BuffersSitAtFixedDistinctPageOffsets) {
+  // Same placement in every process (no 4K aliasing between inputs and the output by chance): a
+  // candidate that finds its buffers elsewhere aborts.
+  std::string check;
+  for (int i = 0; i < 3; ++i)
+    check += "  if ((unsigned long)((struct halide_buffer_t *)args[" + std::to_string(i) +
+             "])->host % 4096 != " + std::to_string(buffer_page_offset(i)) + ") abort();\n";
+  MeasureResult r = run(
+      "placed", check +
+                    "  const float *a = (const float *)((struct halide_buffer_t *)args[0])->host;\n"
+                    "  const float *b = (const float *)((struct halide_buffer_t *)args[1])->host;\n"
+                    "  for (int i = 0; i < 4; ++i) for (int j = 0; j < 4; ++j) {\n"
+                    "    float s = 0; for (int k = 0; k < 4; ++k) s += a[i*4+k] * b[k*4+j];\n"
+                    "    o[i*4+j] = s; }\n  return 0;");
+  EXPECT_TRUE(r.ok()) << r.error_msg;
+  std::set<size_t> offsets;
+  for (size_t i = 0; i < 32; ++i) {
+    PlacedFloats f(1000, i);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(f.data()) % 4096, buffer_page_offset(i));
+    EXPECT_EQ(buffer_page_offset(i) % 128, 0u);
+    f.data()[999] = 1.0f;  // the whole range is mapped
+    offsets.insert(buffer_page_offset(i));
+  }
+  EXPECT_EQ(offsets.size(), 32u);
 }
 
 TEST_F(RunnerErrors, CandidateOutputIsCapturedAndTheTunersBufferIsNotRepeated) {

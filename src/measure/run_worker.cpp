@@ -12,11 +12,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <new>
 #include <sstream>
 
 #include "ir/interpreter.h"
 #include "ir/workload.h"
+#include "measure/buffer_placement.h"
 #include "measure/kernel_abi.h"
 #include "worldtune/measure_result.h"
 
@@ -33,29 +35,10 @@ void capture_error(void *, const char *msg) {
   if (g_halide_error.size() < 4000) g_halide_error += msg;
 }
 
-/// Halide's generated code may use aligned vector loads and stores: buffers are aligned as
-/// Halide::Runtime::Buffer aligns them (128 bytes), or vectorized kernels crash.
-template <typename T>
-struct AlignedAllocator {
-  using value_type = T;
-  AlignedAllocator() = default;
-  template <typename U>
-  AlignedAllocator(const AlignedAllocator<U> &) {}  // NOLINT
-  T *allocate(size_t n) {
-    size_t bytes = (n * sizeof(T) + 127) / 128 * 128;
-    void *p = std::aligned_alloc(128, std::max<size_t>(bytes, 128));
-    if (!p) throw std::bad_alloc();
-    return static_cast<T *>(p);
-  }
-  void deallocate(T *p, size_t) { std::free(p); }
-  bool operator==(const AlignedAllocator &) const { return true; }
-};
-using AlignedFloats = std::vector<float, AlignedAllocator<float>>;
-
 /// The loaded candidate with its argument buffers (inside the child process).
 struct LoadedKernel {
   int (*argv_fn)(void **) = nullptr;
-  std::vector<AlignedFloats> data;  // inputs then outputs
+  std::vector<std::unique_ptr<PlacedFloats>> data;  // inputs then outputs (buffer_placement.h)
   std::vector<std::vector<halide_dimension_t>> dims;
   std::vector<halide_buffer_t> buffers;
   std::vector<void *> args;
@@ -88,10 +71,12 @@ std::string load(const std::string &runtime_so, const std::string &so, int threa
   }
   for (int id : ids) {
     const ir::Op &op = dag.op(id);
+    auto &buf =
+        k->data.emplace_back(std::make_unique<PlacedFloats>(op.num_elements(), k->data.size()));
     if (op.is_placeholder)
-      k->data.emplace_back(inputs[id].begin(), inputs[id].end());
+      std::copy(inputs[id].begin(), inputs[id].end(), buf->data());
     else
-      k->data.emplace_back(op.num_elements(), NAN);
+      std::fill(buf->data(), buf->data() + buf->size(), NAN);
     std::vector<halide_dimension_t> d;
     int32_t stride = 1;
     for (size_t i = op.axes.size(); i-- > 0;) {
@@ -104,7 +89,7 @@ std::string load(const std::string &runtime_so, const std::string &so, int threa
   for (size_t i = 0; i < ids.size(); ++i) {
     halide_buffer_t &b = k->buffers[i];
     b = halide_buffer_t();
-    b.host = reinterpret_cast<uint8_t *>(k->data[i].data());
+    b.host = reinterpret_cast<uint8_t *>(k->data[i]->data());
     b.type = halide_type_t(halide_type_float, 32);
     b.dimensions = static_cast<int32_t>(k->dims[i].size());
     b.dim = k->dims[i].data();
@@ -123,7 +108,7 @@ std::string compare(const LoadedKernel &k, const ir::ComputeDAG &dag, const std:
   if (!in) return "cannot read the reference outputs '" + path + "'";
   size_t first_out = k.data.size() - k.outputs.size();
   for (size_t o = 0; o < k.outputs.size(); ++o) {
-    const AlignedFloats &got = k.data[first_out + o];
+    const PlacedFloats &got = *k.data[first_out + o];
     std::vector<float> ref(got.size());
     in.read(reinterpret_cast<char *>(ref.data()), static_cast<std::streamsize>(ref.size() * 4));
     if (!in) return "the reference outputs '" + path + "' are truncated";
@@ -131,7 +116,7 @@ std::string compare(const LoadedKernel &k, const ir::ComputeDAG &dag, const std:
     for (float r : ref) scale = std::max(scale, std::fabs(static_cast<double>(r)));
     double atol = 1e-5 * std::max(1.0, scale);
     for (size_t i = 0; i < got.size(); ++i) {
-      double g = got[i], r = ref[i];
+      double g = got.data()[i], r = ref[i];
       if (!(std::fabs(g - r) <= atol + 1e-3 * std::fabs(r))) {
         std::ostringstream os;
         os << "output " << dag.op(k.outputs[o]).name << " differs from the reference at element "
@@ -224,8 +209,8 @@ std::string write_reference_command(const json &rq) {
   std::ofstream out(tmp, std::ios::binary);
   size_t first_out = k.data.size() - k.outputs.size();
   for (size_t i = first_out; i < k.data.size(); ++i)
-    out.write(reinterpret_cast<const char *>(k.data[i].data()),
-              static_cast<std::streamsize>(k.data[i].size() * 4));
+    out.write(reinterpret_cast<const char *>(k.data[i]->data()),
+              static_cast<std::streamsize>(k.data[i]->size() * 4));
   out.close();
   if (!out || std::rename(tmp.c_str(), path.c_str()) != 0)
     return "cannot write the reference outputs";

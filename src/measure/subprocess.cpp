@@ -37,6 +37,7 @@ struct Running {
   Clock::time_point start;
   std::string output, log;
   bool eof = false;
+  bool log_eof = false;  // a worker may close its stdout early: poll would then never block
 };
 
 /// Moves fd above the standard descriptors and fd 3 (close-on-exec), so the child's dup2 calls
@@ -64,6 +65,8 @@ struct ExecPlan {
   ::dup2(log, 1);
   ::dup2(log, 2);
   ::dup2(answer, kWorkerAnswerFd);
+  // Nothing else of the tuner's (its error log, XGBoost's files) reaches the worker.
+  ::close_range(kWorkerAnswerFd + 1, ~0U, 0);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -212,13 +215,13 @@ std::vector<ChildResult> run_workers(const std::vector<WorkerJob> &jobs, int n_p
     std::vector<pollfd> pfds;
     for (const Running &r : running) {
       pfds.push_back({r.answer_fd, POLLIN, 0});
-      pfds.push_back({r.log_fd, POLLIN, 0});
+      if (!r.log_eof) pfds.push_back({r.log_fd, POLLIN, 0});
     }
     ::poll(pfds.data(), pfds.size(), 20);
     for (size_t i = 0; i < running.size();) {
       Running &r = running[i];
       r.eof = r.eof || drain(r.answer_fd, r.output, 0);
-      drain(r.log_fd, r.log, kLogTail);
+      if (!r.log_eof) r.log_eof = drain(r.log_fd, r.log, kLogTail);
       double elapsed = std::chrono::duration<double>(Clock::now() - r.start).count();
       if (r.eof || elapsed > timeout_s) {
         results[r.job] = finish(r, !r.eof, memory_cap);
