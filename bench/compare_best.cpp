@@ -79,6 +79,7 @@ int main(int argc, char **argv) {
     o.check = measure::CheckPolicy::All;
     o.keep_artifacts = true;   // each build runs once per round
     o.build_timeout_s = 1200;  // Adams2019 searches while building (minutes on a conv)
+    o.build_parallel = 1;      // and may need most of the memory (11.4 GiB for a conv2d)
     measure::ProgramMeasurer m(w, o, search::host_hardware_params(), 0, nullptr);
     std::map<std::string, Cell> cells;
     std::vector<std::string> names;

@@ -99,7 +99,7 @@ const Row kRows[] = {
     {"SaveModelOverDefaultLog", "tune --save-model {dir}/r.jsonl.log --records {dir}/r.jsonl", 2,
      "--save-model and --log (default: <records>.log)"},
     {"ExportIntoAFolderWithFiles", "export --out {dir}/full", 2, "pass --force"},
-    {"ExportIntoAnEmptyFolderIsFine",
+    {"ExportIntoAnEmptyFolderPassesTheFolderCheck",
      "export --workload matmul:M=8,N=8,K=8 --records {dir}/bad_replay.jsonl --out {dir}/empty",
      2, "bad_replay.jsonl:1:"},
     {"ExportNameMain", "export --out {dir}/new --name main", 2, "--name 'main' cannot"},

@@ -62,6 +62,8 @@ pid_t start_tuner(const std::string &records) {
     FILE *f = std::freopen(log.c_str(), "w", stdout);
     (void)f;
     ::dup2(1, 2);
+    // A harness started in the background may ignore these: the tuner must see them.
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
     // Runs of 3 s each: long enough to be killed mid-run.
     ::execl(WORLDTUNE_BIN, WORLDTUNE_BIN, "tune", "--workload", "matmul:M=64,N=64,K=64", "--trials",
             "6", "--per-round", "2", "--population", "64", "--cost-model", "random",
@@ -96,7 +98,15 @@ pid_t kill_tuner_during(int sig, const std::string &comm_prefix, const std::stri
   EXPECT_FALSE(work_dirs_of(tuner).empty());
   ::kill(tuner, sig);
   int status = 0;
-  ::waitpid(tuner, &status, 0);
+  bool ended = false;
+  for (int i = 0; i < 200 && !ended; ++i) {
+    ended = ::waitpid(tuner, &status, WNOHANG) == tuner;
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ended) {  // a tuner that ignored the signal fails below, not by hanging the suite
+    ::kill(tuner, SIGKILL);
+    ::waitpid(tuner, nullptr, 0);
+  }
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << "status " << status;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   std::vector<Proc> left = live_children(::getpid());

@@ -1,5 +1,6 @@
 /// \file The worldtune binary end to end: listing, show, measure, and clear errors for bad input.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <string>
@@ -62,6 +63,22 @@ TEST(Cli, BadInputGetsAClearError) {
   r = run("measure --workload matmul:M=8,N=8,K=8 --random 1 --check bogus");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--check"), std::string::npos) << r.out;
+}
+
+TEST(Cli, AWorkerThatCannotStartIsASetupErrorNotACandidateFailure) {
+  testing::ScratchDir dir;
+  for (const char *w : {"worldtune-build-worker", "worldtune-run-worker"}) {
+    std::ofstream(dir.file(w)) << "not an executable format\n";
+    ASSERT_EQ(::chmod(dir.file(w).c_str(), 0755), 0);
+  }
+  std::string rec = dir.file("r.jsonl");
+  CliRun r =
+      testing::run_command("WORLDTUNE_WORKER_DIR=" + dir.path() + " " + WORLDTUNE_BIN +
+                           " measure --workload matmul:M=8,N=8,K=8 --random 2 --records " + rec);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("error: io: cannot start the measurement worker"), std::string::npos)
+      << r.out;
+  EXPECT_TRUE(read_records(rec).empty());  // nothing recorded as if the candidates had failed
 }
 
 }  // namespace

@@ -106,5 +106,37 @@ TEST(Records, CompleteLastLineWithoutNewlineIsKept) {
   EXPECT_EQ(read_records(path).size(), 2u);
 }
 
+TEST(Records, ALastLineThatIsJsonButNoRecordIsRefusedNotRemoved) {
+  testing::ScratchDir dir;
+  std::string path = dir.file("notes.jsonl");
+  std::string content = record_to_json(sample_record()).dump() + "\n{\"my\": \"notes\"}";
+  std::ofstream(path) << content;
+  try {
+    RecordWriter w(path);
+    ADD_FAILURE() << "the writer accepted a file whose last line is no record";
+  } catch (const UserError &e) {
+    EXPECT_EQ(e.kind(), ErrorKind::BadRecord);
+    EXPECT_NE(std::string(e.what()).find("the last line is not a record"), std::string::npos)
+        << e.what();
+  }
+  std::ifstream in(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), content);
+}
+
+TEST(Records, OneWriterAtATime) {
+  testing::ScratchDir dir;
+  std::string path = dir.file("r.jsonl");
+  {
+    RecordsLock lock(path);
+    EXPECT_THROW(RecordWriter{path}, UserError);
+    RecordWriter w(path, std::move(lock));  // the holder writes
+    w.append(sample_record());
+    EXPECT_THROW(RecordsLock{path}, UserError);
+  }
+  RecordWriter again(path);  // released with its holder
+  again.append(sample_record());
+  EXPECT_EQ(read_records(path).size(), 2u);
+}
+
 }  // namespace
 }  // namespace worldtune

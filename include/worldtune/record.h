@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "worldtune/measure_result.h"
+#include "worldtune/records_lock.h"
 
 namespace worldtune {
 
@@ -39,19 +40,21 @@ MeasureRecord record_from_json(const nlohmann::json &j);
 std::vector<MeasureRecord> read_records(const std::string &path);
 
 /// Appends records with one write per line and flushes, so a kill leaves a valid file. Only one
-/// writer at a time: it holds `<path>.lock` while it lives, and a second writer (in any process)
-/// is refused with UserError(Io) naming the holder.
+/// writer at a time: it holds the RecordsLock while it lives. Opening repairs a last line cut
+/// short by a kill; a last line that is JSON but no record is refused, never removed.
 class RecordWriter {
  public:
   explicit RecordWriter(const std::string &path);
+  /// With the lock already held (a tuner reads the records under it before it writes).
+  RecordWriter(const std::string &path, RecordsLock lock);
   ~RecordWriter();
   RecordWriter(const RecordWriter &) = delete;
   RecordWriter &operator=(const RecordWriter &) = delete;
   void append(const MeasureRecord &r);
 
  private:
+  RecordsLock lock_;
   int fd_ = -1;
-  int lock_fd_ = -1;
   std::string path_;
 };
 

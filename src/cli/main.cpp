@@ -135,6 +135,8 @@ void add_result_commands(CLI::App &app, ResultCommands &r) {
   base->add_option("--records", r.baseline.records, "JSON-lines records file to append to");
   // Adams2019 searched 7 minutes for a 56x56x64 conv2d on 2 cores: far beyond a candidate build.
   r.baseline.measure.build_timeout_s = 1200;
+  // One build: its worker may take the memory of all (Adams2019 used 11.4 GiB for a conv2d).
+  r.baseline.measure.build_parallel = 1;
   add_measure_flags(base, r.baseline.measure, r.baseline_check);
 }
 

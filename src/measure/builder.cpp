@@ -114,9 +114,13 @@ std::string build_candidate_command(const nlohmann::json &request) {
   in.dag = ir::parse_workload(request.at("workload").get<std::string>()).dag;
   in.steps = schedule::steps_from_json(request.at("steps"));
   std::string method = request.at("method").get<std::string>();
-  for (int m = 0; m <= static_cast<int>(BuildMethod::OneDnn); ++m)
-    if (method == build_method_name(static_cast<BuildMethod>(m)))
-      in.method = static_cast<BuildMethod>(m);
+  bool known = false;
+  for (int m = 0; m <= static_cast<int>(BuildMethod::OneDnn); ++m) {
+    if (method != build_method_name(static_cast<BuildMethod>(m))) continue;
+    in.method = static_cast<BuildMethod>(m);
+    known = true;
+  }
+  WT_ASSERT(known, "unknown build method '" << method << "' in a worker request");
   in.source = request.at("source").get<std::string>();
   return build_one(in, request.at("target").get<std::string>(),
                    request.at("parallelism").get<int>(), request.at("base").get<std::string>());

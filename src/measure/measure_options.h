@@ -1,6 +1,7 @@
 /// \file Every knob of building and running candidates, with Ansor's defaults.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -22,11 +23,17 @@ struct MeasureOptions {
   CheckPolicy check = CheckPolicy::NewBest;
   uint64_t input_seed = 1;  ///< random inputs
   bool keep_artifacts = false;
-  /// Address-space cap of each build or run worker in GiB (0: 90% of RAM shared by the workers
-  /// running at once). Going over it is a build or run error that says so.
+  /// Address-space cap of each build or run worker in GiB (0: 90% of RAM shared by the parallel
+  /// builds, all of it for the one run at a time). Going over it is a build or run error that
+  /// says so.
   double memory_cap_gib = 0;
 
-  int64_t memory_cap_bytes() const { return static_cast<int64_t>(memory_cap_gib * (1 << 30)); }
+  /// 0 for the default; else at least 64 MiB and at most 2^50 bytes (a double past int64 would
+  /// wrap).
+  int64_t memory_cap_bytes() const {
+    if (!(memory_cap_gib > 0)) return 0;
+    return static_cast<int64_t>(std::clamp(memory_cap_gib, 1.0 / 16, double(1 << 20)) * (1 << 30));
+  }
 };
 
 }  // namespace worldtune::measure

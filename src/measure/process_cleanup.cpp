@@ -1,7 +1,12 @@
-/// \file Signal-time cleanup with async-signal-safe calls only: kill, fork, execv, waitpid.
+/// \file Signal-time cleanup with async-signal-safe calls only: kill, waitpid, open, getdents64,
+/// unlinkat, rmdir.
 #include "measure/process_cleanup.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,22 +32,38 @@ char g_dirs[kMaxDirs][kPathMax];
 std::atomic<bool> g_dir_used[kMaxDirs];
 std::atomic<pid_t> g_workers[kMaxWorkers];
 
-void remove_tree(const char *path) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl("/bin/rm", "rm", "-rf", "--", path, static_cast<char *>(nullptr));
-    ::_exit(127);
-  }
-  if (pid > 0)
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+/// Removes a work folder from inside a signal handler, with system calls only (no fork: glibc's
+/// takes malloc's locks, which the interrupted thread may hold). Work folders are flat. A
+/// compiler of a worker just killed may still be writing into it: retry for up to a second.
+void remove_flat_dir(const char *path) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return;
+    alignas(8) char buf[4096];
+    for (long n; (n = ::syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0;) {
+      for (long off = 0; off < n;) {
+        auto *e = reinterpret_cast<struct dirent64 *>(buf + off);
+        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+          ::unlinkat(dir, e->d_name, 0);
+        off += e->d_reclen;
+      }
     }
+    ::close(dir);
+    if (::rmdir(path) == 0 || errno != ENOTEMPTY) return;
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    ::nanosleep(&pause, nullptr);
+  }
 }
 
 void on_stop_signal(int sig) {
-  for (auto &w : g_workers)
-    if (pid_t pid = w.load(); pid > 0) ::kill(-pid, SIGKILL);
+  for (auto &w : g_workers) {
+    if (pid_t pid = w.load(); pid > 0) {
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
   for (int i = 0; i < kMaxDirs; ++i)
-    if (g_dir_used[i].load()) remove_tree(g_dirs[i]);
+    if (g_dir_used[i].load()) remove_flat_dir(g_dirs[i]);
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -77,6 +98,9 @@ int remove_stale_work_dirs() {
     char *end = nullptr;
     long pid = std::strtol(name.c_str() + std::strlen(kPrefix), &end, 10);
     if (pid <= 0 || *end != '-' || pid == ::getpid() || process_alive(static_cast<pid_t>(pid)))
+      continue;
+    struct stat st {};  // only our own folders, never through a link
+    if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
       continue;
     std::error_code rm_ec;
     if (std::filesystem::remove_all(entry.path(), rm_ec) > 0 && !rm_ec) ++removed;

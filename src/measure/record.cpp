@@ -187,86 +187,52 @@ std::vector<MeasureRecord> read_records(const std::string &path) {
 
 namespace {
 
-/// This process as the lock file names it: pid, host, start time and command line.
-std::string holder_description() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (char &c : cmd)
-    if (c == '\0') c = ' ';
-  if (cmd.size() > 300) cmd = cmd.substr(0, 300) + "...";
-  char host[256] = "?";
-  ::gethostname(host, sizeof(host) - 1);
-  char when[64] = "";
-  std::time_t now = std::time(nullptr);
-  std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", std::localtime(&now));
-  return "pid " + std::to_string(::getpid()) + " on " + host + " since " + when + ": " + cmd;
-}
-
-/// Takes `<records>.lock` for this process (released by the kernel when the process ends, however
-/// it ends), or throws naming the holder.
-int lock_records(const std::string &path) {
-  std::string lock_path = path + ".lock";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  WT_USER_CHECK(fd >= 0, Io,
-                "cannot open the lock file '" << lock_path << "': " << std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    std::ifstream in(lock_path);
-    std::string holder;
-    std::getline(in, holder);
-    ::close(fd);
-    WT_USER_CHECK(false, Io,
-                  "records file '" << path << "' is being written by another worldtune ("
-                                   << (holder.empty() ? "unknown process" : holder)
-                                   << "); wait for it to finish or use another records file");
+/// Makes the file end at a line boundary: a last line without its newline is a write cut short by
+/// a kill (not JSON: removed, it never was a record) or a record written by hand (kept, newline
+/// added). A last line that is JSON but no valid record is refused, never removed.
+void repair_tail(int fd, const std::string &path) {
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  if (size <= 0) return;
+  off_t from = std::max<off_t>(0, size - static_cast<off_t>(kMaxRecordLine) - 1);
+  std::string tail(static_cast<size_t>(size - from), '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(from);
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  if (!in || tail.back() == '\n') return;
+  size_t nl = tail.rfind('\n');
+  size_t keep = nl == std::string::npos ? 0 : nl + 1;
+  json j = json::parse(tail.substr(keep), nullptr, false);
+  if (!j.is_discarded()) {
+    try {
+      record_from_json(j);
+    } catch (const UserError &e) {
+      throw UserError(ErrorKind::BadRecord, path + ": the last line is not a record (" + e.what() +
+                                                "); fix or remove it");
+    }
+    WT_USER_CHECK(::write(fd, "\n", 1) == 1, Io, "cannot append to '" << path << "'");
+    return;
   }
-  std::string me = holder_description() + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {
-  }  // the description is a courtesy: the lock is what counts
-  return fd;
+  std::fprintf(stderr, "warning: %s: removing a truncated last record (%zu bytes)\n", path.c_str(),
+               tail.size() - keep);
+  WT_USER_CHECK(::ftruncate(fd, from + static_cast<off_t>(keep)) == 0, Io,
+                "cannot repair '" << path << "': " << std::strerror(errno));
 }
 
 }  // namespace
 
-RecordWriter::RecordWriter(const std::string &path) : path_(path) {
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  lock_fd_ = lock_records(path);
+RecordWriter::RecordWriter(const std::string &path) : RecordWriter(path, RecordsLock(path)) {}
+
+RecordWriter::RecordWriter(const std::string &path, RecordsLock lock)
+    : lock_(std::move(lock)), path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) ::close(lock_fd_);
   WT_USER_CHECK(
       fd_ >= 0, Io,
       "cannot open records file '" << path << "' for appending: " << std::strerror(errno));
-  // A kill mid-write can leave a partial last line: it never was a record, so cut it off and
-  // keep every complete one.
-  off_t size = ::lseek(fd_, 0, SEEK_END);
-  if (size > 0) {
-    std::ifstream in(path, std::ios::binary);
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!content.empty() && content.back() != '\n') {
-      size_t keep = content.rfind('\n');
-      keep = keep == std::string::npos ? 0 : keep + 1;
-      bool complete = true;
-      try {
-        record_from_json(json::parse(content.substr(keep)));
-      } catch (const std::exception &) {
-        complete = false;
-      }
-      if (complete) {  // a whole record without its newline (written by hand): keep it
-        WT_USER_CHECK(::write(fd_, "\n", 1) == 1, Io, "cannot append to '" << path << "'");
-        return;
-      }
-      std::fprintf(stderr, "warning: %s: removing a truncated last record (%zu bytes)\n",
-                   path.c_str(), content.size() - keep);
-      WT_USER_CHECK(::ftruncate(fd_, static_cast<off_t>(keep)) == 0, Io,
-                    "cannot repair '" << path << "': " << std::strerror(errno));
-    }
-  }
+  repair_tail(fd_, path);
 }
 
 RecordWriter::~RecordWriter() {
   if (fd_ >= 0) ::close(fd_);
-  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 void RecordWriter::append(const MeasureRecord &r) {

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -41,39 +42,71 @@ struct Running {
 };
 
 /// Moves fd above the standard descriptors and fd 3 (close-on-exec), so the child's dup2 calls
-/// onto 0-3 can never clobber one another.
+/// onto 0-3 can never clobber one another. -1 on failure.
 int high_fd(int fd) {
   int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
   ::close(fd);
   return high;
 }
 
+/// The worker's stdin (a socket: a worker that dies early makes send fail, not SIGPIPE), its
+/// answer pipe and its log pipe; [0] is the tuner's end, [1] the worker's.
+struct Channels {
+  int req[2] = {-1, -1}, ans[2] = {-1, -1}, log[2] = {-1, -1};
+
+  /// "" or why the descriptors could not be made.
+  std::string open() {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, req) != 0 ||
+        ::pipe2(ans, O_CLOEXEC) != 0 || ::pipe2(log, O_CLOEXEC) != 0)
+      return std::string("cannot create a pipe: ") + std::strerror(errno);
+    for (int *fd : all())
+      if ((*fd = high_fd(*fd)) < 0)
+        return std::string("no file descriptors left: ") + std::strerror(errno);
+    return "";
+  }
+  std::array<int *, 6> all() { return {&req[0], &req[1], &ans[0], &ans[1], &log[0], &log[1]}; }
+  void close_workers_ends() {
+    for (int *fd : {&req[1], &ans[1], &log[1]}) close_one(*fd);
+  }
+  void close_all() {
+    for (int *fd : all()) close_one(*fd);
+  }
+  static void close_one(int &fd) {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
 /// What the child needs, prepared before fork: after fork only async-signal-safe calls are allowed
 /// (the tuner may have other threads, XGBoost's for one).
 struct ExecPlan {
   std::string path, command, parent;
-  std::array<char *, 5> argv{};
+  std::array<char *, 4> argv{};
   rlimit cap{};
   pid_t parent_pid = 0;
 };
 
-[[noreturn]] void exec_child(const ExecPlan &p, int req, int answer, int log) {
+[[noreturn]] void exec_child(const ExecPlan &p, const Channels &c) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (::getppid() != p.parent_pid) ::_exit(126);  // the tuner died before prctl
-  ::dup2(req, 0);
-  ::dup2(log, 1);
-  ::dup2(log, 2);
-  ::dup2(answer, kWorkerAnswerFd);
-  // Nothing else of the tuner's (its error log, XGBoost's files) reaches the worker.
-  ::close_range(kWorkerAnswerFd + 1, ~0U, 0);
+  // The tuner's handlers (process_cleanup.cpp) must never run here; signals are still blocked.
+  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig : {SIGTERM, SIGINT, SIGPIPE, SIGHUP}) ::signal(sig, SIG_DFL);
+  ::dup2(c.req[1], 0);
+  ::dup2(c.log[1], 1);
+  ::dup2(c.log[1], 2);
+  ::dup2(c.ans[1], kWorkerAnswerFd);
+  // Nothing else of the tuner's (its error log, XGBoost's files) reaches the worker.
+  ::close_range(kWorkerAnswerFd + 1, ~0U, 0);
   ::setrlimit(RLIMIT_AS, &p.cap);
   ::execv(p.path.c_str(), p.argv.data());
-  ::_exit(127);
+  const char msg[] = "cannot execute the worker executable\n";
+  ssize_t ignored = ::write(2, msg, sizeof(msg) - 1);
+  (void)ignored;
+  ::_exit(kWorkerExitExecFailed);
 }
 
 void send_all(int fd, const std::string &s) {
@@ -86,6 +119,22 @@ void send_all(int fd, const std::string &s) {
   }
 }
 
+/// Forks and execs the worker with every signal blocked, so that no handler of the tuner runs in
+/// the child and a stop signal cannot fall between fork and the worker's registration.
+pid_t fork_worker(const ExecPlan &p, const Channels &c) {
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = ::fork();
+  if (pid == 0) exec_child(p, c);
+  if (pid > 0) {
+    ::setpgid(pid, pid);
+    register_worker(pid);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return pid;
+}
+
 /// Starts a worker; on failure (no descriptors or processes left) r.pid stays -1 and r.output
 /// says why.
 Running spawn(const WorkerJob &job, size_t index, int64_t memory_cap) {
@@ -95,38 +144,26 @@ Running spawn(const WorkerJob &job, size_t index, int64_t memory_cap) {
   ExecPlan p;
   p.path = worker_executable(job.worker);
   p.command = job.command;
-  p.parent = "--parent=" + std::to_string(::getpid());
-  p.argv = {p.path.data(), p.command.data(), p.parent.data(), nullptr, nullptr};
+  p.parent = "--parent=" + std::to_string(::getpid());  // for ps: whose worker this is
+  p.argv = {p.path.data(), p.command.data(), p.parent.data(), nullptr};
   p.cap.rlim_cur = p.cap.rlim_max = static_cast<rlim_t>(memory_cap);
   p.parent_pid = ::getpid();
-  int req[2], ans[2], log[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, req) != 0) {
-    r.output = std::string("cannot create a socket: ") + std::strerror(errno);
-    return r;
-  }
-  if (::pipe2(ans, O_CLOEXEC) != 0 || ::pipe2(log, O_CLOEXEC) != 0) {
-    r.output = std::string("cannot create a pipe: ") + std::strerror(errno);
-    for (int fd : {req[0], req[1]}) ::close(fd);
-    return r;
-  }
-  for (int *fd : {&req[0], &req[1], &ans[0], &ans[1], &log[0], &log[1]}) *fd = high_fd(*fd);
-  pid_t pid = ::fork();
-  if (pid == 0) exec_child(p, req[1], ans[1], log[1]);
-  for (int fd : {req[1], ans[1], log[1]}) ::close(fd);
+  Channels c;
+  r.output = c.open();
+  pid_t pid = r.output.empty() ? fork_worker(p, c) : -1;
+  if (r.output.empty() && pid < 0) r.output = std::string("cannot fork: ") + std::strerror(errno);
+  c.close_workers_ends();
   if (pid < 0) {
-    r.output = std::string("cannot fork: ") + std::strerror(errno);
-    for (int fd : {req[0], ans[0], log[0]}) ::close(fd);
+    c.close_all();
     return r;
   }
-  ::setpgid(pid, pid);
-  register_worker(pid);
-  send_all(req[0], job.request);
-  ::close(req[0]);
-  ::fcntl(ans[0], F_SETFL, O_NONBLOCK);
-  ::fcntl(log[0], F_SETFL, O_NONBLOCK);
+  send_all(c.req[0], job.request);
+  Channels::close_one(c.req[0]);
+  ::fcntl(c.ans[0], F_SETFL, O_NONBLOCK);
+  ::fcntl(c.log[0], F_SETFL, O_NONBLOCK);
   r.pid = pid;
-  r.answer_fd = ans[0];
-  r.log_fd = log[0];
+  r.answer_fd = c.ans[0];
+  r.log_fd = c.log[0];
   return r;
 }
 
@@ -146,22 +183,33 @@ bool drain(int fd, std::string &into, size_t keep_tail) {
 
 /// A crash whose log says the allocator gave up (LLVM aborts with "out of memory"; the dynamic
 /// loader cannot map a library).
-bool looks_out_of_memory(const std::string &log) {
-  for (const char *s : {"out of memory", "bad_alloc", "Cannot allocate memory",
+bool looks_out_of_memory(std::string log) {
+  for (char &ch : log) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char *s : {"out of memory", "bad_alloc", "cannot allocate memory",
                         "failed to map segment", "memory exhausted"})
     if (log.find(s) != std::string::npos) return true;
   return false;
 }
 
+/// Waits for the worker to end (after killing it on a timeout) and kills what it left in its
+/// group. The group is killed while the worker is still a zombie: once it is reaped its pid,
+/// and so its group id, may be another process's.
+int end_worker(pid_t pid, bool timed_out) {
+  if (timed_out) ::kill(-pid, SIGKILL);
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  ::kill(-pid, SIGKILL);  // a compiler the worker started dies with it
+  unregister_worker(pid);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
 ChildResult finish(Running &r, bool timed_out, int64_t memory_cap) {
   ChildResult res;
-  if (timed_out) ::kill(-r.pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(r.pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  // Whatever the worker started (a compiler) dies with it.
-  ::kill(-r.pid, SIGKILL);
-  unregister_worker(r.pid);
+  int status = end_worker(r.pid, timed_out);
   if (!timed_out) drain(r.answer_fd, r.output, 0);
   drain(r.log_fd, r.log, kLogTail);
   ::close(r.answer_fd);
@@ -174,6 +222,8 @@ ChildResult finish(Running &r, bool timed_out, int64_t memory_cap) {
   if (!timed_out) {
     if (WIFSIGNALED(status)) res.signal = WTERMSIG(status);
     if (WIFEXITED(status)) res.exit_code = WEXITSTATUS(status);
+    WT_USER_CHECK(res.exit_code != kWorkerExitExecFailed, Io,
+                  "cannot start the measurement worker: " << res.log);
     res.out_of_memory = res.exit_code == kWorkerExitOutOfMemory ||
                         ((res.signal != 0 || res.exit_code != 0) && looks_out_of_memory(res.log));
   }
@@ -195,7 +245,9 @@ std::vector<ChildResult> run_workers(const std::vector<WorkerJob> &jobs, int n_p
   std::vector<ChildResult> results(jobs.size());
   std::vector<Running> running;
   size_t next = 0;
-  n_parallel = std::max(1, std::min(n_parallel, static_cast<int>(jobs.size())));
+  n_parallel = std::max(1, n_parallel);
+  // From the parallelism asked for, not the batch size: a candidate's cap must not depend on how
+  // many others were built beside it.
   if (memory_cap <= 0) memory_cap = default_memory_cap(n_parallel);
   // Never above the limit this process was given (a shell's ulimit -v): that one holds anyway.
   rlimit own{};

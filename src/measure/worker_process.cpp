@@ -46,6 +46,8 @@ void write_answer(const std::string &s) {
 
 int worker_main(int argc, char **argv, const std::vector<WorkerCommand> &commands) {
   ::signal(SIGTERM, on_terminate);
+  // Line by line: what a candidate prints before it crashes still reaches the tuner's log.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   // Compilers the worker starts must not hold the answer open: its end of file means "done".
   if (argc < 2 || ::fcntl(kWorkerAnswerFd, F_SETFD, FD_CLOEXEC) != 0) {
     std::fprintf(stderr, "%s: a measurement worker of worldtune; worldtune starts it itself\n",
@@ -72,7 +74,9 @@ int worker_main(int argc, char **argv, const std::vector<WorkerCommand> &command
   }
   write_answer(answer);
   std::fflush(stdout);
-  return code;
+  std::fflush(stderr);
+  // No static destructors (Halide's, LLVM's): the answer is out, nothing may hang or crash now.
+  ::_exit(code);
 }
 
 }  // namespace worldtune::measure

@@ -17,6 +17,8 @@ inline constexpr int kWorkerAnswerFd = 3;
 inline constexpr int kWorkerExitUsage = 2;
 inline constexpr int kWorkerExitException = 3;  ///< an uncaught exception, message in the answer
 inline constexpr int kWorkerExitOutOfMemory = 4;
+/// The worker executable could not be executed: a broken installation, not a candidate's fault.
+inline constexpr int kWorkerExitExecFailed = 125;
 
 /// Handles one request; returns the answer. May throw (the answer then says what).
 using WorkerHandler = std::string (*)(const nlohmann::json &request);

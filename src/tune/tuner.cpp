@@ -209,9 +209,10 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     t.summary.flops = t.task->flop_count;
     t.summary.best_cost = kFailedCost;
   }
-  // The writer first: it creates the records' folder and takes the file's lock before anything
-  // reads the records or writes the run settings beside them.
-  RecordWriter writer(o.records);
+  // The lock first (it also creates the records' folder): nothing reads the records or writes
+  // the run settings beside them while another tuner may write. The writer, which may repair the
+  // file's last line, comes only once the records were read and accepted.
+  RecordsLock lock(o.records);
   load_records(o, target, tasks);
   size_t recorded = 0;
   for (const TaskState &t : tasks) recorded += t.recorded.size();
@@ -219,6 +220,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(tasks.size()))));
   check_run_settings(o, run_settings(o, model.name(), per_round), recorded > 0, out);
 
+  RecordWriter writer(o.records, std::move(lock));
   std::string log_path = error_log_path(o);
   std::ofstream log(log_path, std::ios::app);
   WT_USER_CHECK(log.good(), Io, "cannot open the log file " << log_path);
