@@ -27,7 +27,9 @@ class TempWorkDir {
   int slot_ = -1;
 };
 
-/// Workers currently running (process group leaders), killed by the signal handlers.
+/// Workers currently running (process group leaders), killed by the signal handlers. The tables
+/// are fixed (256 workers, 64 folders: the handlers cannot allocate); what does not fit is left to
+/// PR_SET_PDEATHSIG and to the next worldtune's sweep.
 void register_worker(pid_t pid);
 void unregister_worker(pid_t pid);
 
