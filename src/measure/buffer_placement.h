@@ -1,10 +1,10 @@
-/// \file Where the run worker places a candidate's argument buffers. A kernel's speed can depend on
-/// the buffers' addresses modulo the 4 KiB page: when an input and the output start at the same
-/// page offset, loads and stores at equal indices alias in the low 12 address bits (4K aliasing)
-/// and a streaming kernel can run 1.4x slower. malloc decides those offsets by its history (a
-/// forked worker inherits the tuner's; a fresh process puts every large buffer at the same
-/// offset), so timings changed from one process to the next. Every buffer now gets its own pages
-/// and a fixed, distinct page offset: the same placement for every candidate, every process.
+/// \file Where the run worker places a candidate's argument buffers. With malloc, their addresses
+/// modulo the 4 KiB page depend on the allocator's history (a forked worker inherited the tuner's;
+/// a fresh process puts every large buffer at the same offset), and a kernel whose input and
+/// output start at the same page offset can suffer 4K aliasing between its loads and stores.
+/// Every buffer gets its own pages and a fixed, distinct page offset instead: the same placement
+/// for every candidate in every process. On the issue-8 kernels no placement measured faster
+/// than another on an idle machine (docs/benchmarks.md); this is for determinism, not speed.
 #pragma once
 
 #include <cstddef>
