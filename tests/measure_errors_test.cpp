@@ -21,6 +21,14 @@ namespace {
 
 const char *kMatmul = "matmul:M=4,N=4,K=4";
 
+/// The body of a correct hand-written kMatmul candidate (a and b in, o out).
+const std::string kCorrectMatmulBody =
+    "  const float *a = (const float *)((struct halide_buffer_t *)args[0])->host;\n"
+    "  const float *b = (const float *)((struct halide_buffer_t *)args[1])->host;\n"
+    "  for (int i = 0; i < 4; ++i) for (int j = 0; j < 4; ++j) {\n"
+    "    float s = 0; for (int k = 0; k < 4; ++k) s += a[i*4+k] * b[k*4+j];\n"
+    "    o[i*4+j] = s; }\n  return 0;";
+
 /// Compiles a hand-written candidate (C source of wt_kernel_argv) into a shared object.
 std::string compile_candidate(const testing::ScratchDir &dir, const std::string &name,
                               const std::string &body) {
@@ -100,13 +108,7 @@ TEST_F(RunnerErrors, MissingEntryPointIsAModuleError) {
 }
 
 TEST_F(RunnerErrors, CorrectHandKernelPasses) {
-  MeasureResult r =
-      run("right",
-          "  const float *a = (const float *)((struct halide_buffer_t *)args[0])->host;\n"
-          "  const float *b = (const float *)((struct halide_buffer_t *)args[1])->host;\n"
-          "  for (int i = 0; i < 4; ++i) for (int j = 0; j < 4; ++j) {\n"
-          "    float s = 0; for (int k = 0; k < 4; ++k) s += a[i*4+k] * b[k*4+j];\n"
-          "    o[i*4+j] = s; }\n  return 0;");
+  MeasureResult r = run("right", kCorrectMatmulBody);
   EXPECT_TRUE(r.ok()) << r.error_msg;
   EXPECT_TRUE(r.checked);
   EXPECT_GT(r.costs[0], 0);
@@ -120,13 +122,7 @@ TEST_F(RunnerErrors, BuffersSitAtFixedDistinctPageOffsets) {
   for (int i = 0; i < 3; ++i)
     check += "  if ((unsigned long)((struct halide_buffer_t *)args[" + std::to_string(i) +
              "])->host % 4096 != " + std::to_string(buffer_page_offset(i)) + ") abort();\n";
-  MeasureResult r = run(
-      "placed", check +
-                    "  const float *a = (const float *)((struct halide_buffer_t *)args[0])->host;\n"
-                    "  const float *b = (const float *)((struct halide_buffer_t *)args[1])->host;\n"
-                    "  for (int i = 0; i < 4; ++i) for (int j = 0; j < 4; ++j) {\n"
-                    "    float s = 0; for (int k = 0; k < 4; ++k) s += a[i*4+k] * b[k*4+j];\n"
-                    "    o[i*4+j] = s; }\n  return 0;");
+  MeasureResult r = run("placed", check + kCorrectMatmulBody);
   EXPECT_TRUE(r.ok()) << r.error_msg;
   std::set<size_t> offsets;
   for (size_t i = 0; i < 32; ++i) {

@@ -45,7 +45,7 @@ void add_measure_flags(CLI::App *cmd, worldtune::measure::MeasureOptions &m, std
   cmd->add_flag("--keep-artifacts", m.keep_artifacts, "keep built candidates");
   cmd->add_option("--memory-cap", m.memory_cap_gib,
                   "GiB of address space per build or run worker (default: 90% of RAM shared by "
-                  "the workers running at once)")
+                  "the parallel builds, all of it for the one run)")
       ->check(positive_amount("GiB"));
 }
 

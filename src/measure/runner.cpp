@@ -19,6 +19,18 @@ int timing_threads(const MeasureOptions &o) {
   return o.threads > 0 ? o.threads : static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
 }
 
+/// What every run-worker request holds: the program (by workload key), the candidate, the
+/// runtime, the threads and the inputs' seed.
+json base_request(const ir::ComputeDAG &dag, const std::string &so_path,
+                  const std::string &runtime_so, int threads, uint64_t input_seed) {
+  WT_ASSERT(!dag.workload_key().empty(), "only DAGs parsed from a workload key can be measured");
+  return {{"workload", dag.workload_key()},
+          {"so", so_path},
+          {"runtime", runtime_so},
+          {"threads", threads},
+          {"input_seed", input_seed}};
+}
+
 ChildResult run_worker(const std::string &command, const json &request, double timeout_s,
                        const MeasureOptions &o) {
   WorkerJob job{WorkerKind::Run, command, request.dump()};
@@ -33,18 +45,13 @@ LocalRunner::LocalRunner(const MeasureOptions &options, std::string runtime_so)
 MeasureResult LocalRunner::run_child(const ir::ComputeDAG &dag, const std::string &so_path,
                                      const std::string &reference_path, bool time_it) const {
   const MeasureOptions &o = options_;
-  WT_ASSERT(!dag.workload_key().empty(), "only DAGs parsed from a workload key can be measured");
-  json request = {{"workload", dag.workload_key()},
-                  {"so", so_path},
-                  {"runtime", runtime_so_},
-                  {"threads", timing_threads(o)},
-                  {"input_seed", o.input_seed},
-                  {"time", time_it},
+  json request = base_request(dag, so_path, runtime_so_, timing_threads(o), o.input_seed);
+  request.update({{"time", time_it},
                   {"number", o.number},
                   {"repeat", o.repeat},
                   {"min_repeat_ms", o.min_repeat_ms},
                   {"cache_flush", o.cache_flush},
-                  {"reference", reference_path}};
+                  {"reference", reference_path}});
   ChildResult c = run_worker("run", request, o.run_timeout_s, o);
   MeasureResult r;
   r.run_s = c.seconds;
@@ -91,13 +98,8 @@ MeasureResult LocalRunner::verify(const ir::ComputeDAG &dag, const std::string &
 std::string LocalRunner::write_reference(const ir::ComputeDAG &dag, const std::string &so_path,
                                          const std::string &reference_path,
                                          double timeout_s) const {
-  WT_ASSERT(!dag.workload_key().empty(), "only DAGs parsed from a workload key can be measured");
-  json request = {{"workload", dag.workload_key()},
-                  {"so", so_path},
-                  {"runtime", runtime_so_},
-                  {"threads", 1},
-                  {"input_seed", options_.input_seed},
-                  {"out", reference_path}};
+  json request = base_request(dag, so_path, runtime_so_, 1, options_.input_seed);
+  request["out"] = reference_path;
   ChildResult c = run_worker("reference", request, timeout_s, options_);
   if (c.timed_out || c.signal != 0 || c.exit_code != 0)
     return "the reference run " + describe_exit(c) + " " + c.output;
