@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build libhalide14-0-dev nlohmann-json3-dev
-          libcli11-dev libgtest-dev libgmock-dev libxgboost-dev xgboost libdnnl-dev)
+          libcli11-dev libgtest-dev libgmock-dev libxgboost-dev xgboost libdnnl-dev
+          liblzma-dev xz-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -142,9 +142,68 @@ TEST(XgbModel, SaveLoadGivesTheSamePredictionsAndRefusesBadFiles) {
                  "feature version \"1\"");
   expect_refused(R"({"format": "worldtune-cost-model-1", "model": "xgb", "feature_version": 1,
                      "num_features": 164, "booster": {"learner": 3}})",
-                 "XGBoost cannot read the booster");
+                 "XGBoost cannot read a booster");
   XgbModel untrained(o);
   EXPECT_THROW(untrained.save(dir.file("x.json")), UserError);
+}
+
+/// A model trained on the first 120 programs, saved to `path`.
+void save_pretrained(const Data &d, const std::string &path) {
+  XgbModel m(CostModelOptions{});
+  m.update(measured(d, 0, 120));
+  m.save(path);
+}
+
+TEST(XgbModel, LoadedModelPredictsAtOnceAndFineTunesOnTheResidual) {
+  testing::ScratchDir dir;
+  Data d = make_data(200, 14);
+  save_pretrained(d, dir.file("m.json"));
+  std::vector<State> rest(d.states.begin() + 160, d.states.end());
+  XgbModel m(CostModelOptions{});  // default warm-up: a loaded model skips it
+  m.load(dir.file("m.json"));
+  EXPECT_EQ(m.num_frozen(), 1);
+  auto at_once = m.predict(*d.task, rest);
+  EXPECT_EQ(m.predict(*d.task, rest), at_once);  // the loaded booster, not random draws
+  m.update(measured(d, 120, 150));               // 30 local samples: far below the warm-up of 100
+  EXPECT_EQ(m.num_samples(), 30);
+  EXPECT_GT(m.num_rounds(), 0);
+  auto tuned = m.predict(*d.task, rest);
+  EXPECT_NE(tuned, at_once);
+  // Saved with both boosters, it loads as a chain that predicts the same.
+  m.save(dir.file("tuned.json"));
+  XgbModel again(CostModelOptions{});
+  again.load(dir.file("tuned.json"));
+  EXPECT_EQ(again.num_frozen(), 2);
+  auto reloaded = again.predict(*d.task, rest);
+  for (size_t i = 0; i < rest.size(); ++i) EXPECT_NEAR(reloaded[i], tuned[i], 1e-5);
+}
+
+TEST(XgbModel, FrozenModelIgnoresMeasurements) {
+  testing::ScratchDir dir;
+  Data d = make_data(200, 15);
+  save_pretrained(d, dir.file("m.json"));
+  std::vector<State> rest(d.states.begin() + 160, d.states.end());
+  auto frozen = make_cost_model("xgb", [] {
+    CostModelOptions o;
+    set_model_options("xgb", {"frozen=true"}, o);
+    return o;
+  }());
+  frozen->load(dir.file("m.json"));
+  auto before = frozen->predict(*d.task, rest);
+  frozen->update(measured(d, 120, 160));
+  EXPECT_EQ(frozen->predict(*d.task, rest), before);
+}
+
+TEST(CostModelTable, OptionsAreTypedAndChecked) {
+  CostModelOptions o;
+  set_model_options("xgb", {"warmup=5", "frozen=0", "threads=1"}, o);
+  EXPECT_EQ(o.get_int("warmup"), 5);
+  EXPECT_FALSE(o.get_bool("frozen"));
+  for (const char *bad : {"warmup=1.5", "frozen=maybe", "nosuch=1", "warmup"})
+    EXPECT_THROW(set_model_options("xgb", {bad}, o), UserError) << bad;
+  EXPECT_EQ(cost_model_names(), (std::vector<std::string>{"random", "xgb"}));
+  EXPECT_FALSE(make_cost_model("random", {})->guides_search());
+  EXPECT_TRUE(make_cost_model("xgb", {})->guides_search());
 }
 
 }  // namespace

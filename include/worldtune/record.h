@@ -16,8 +16,11 @@ namespace worldtune {
 inline constexpr const char *kRecordVersion = "worldtune-record-1";
 
 struct MeasureRecord {
-  std::string workload;     ///< canonical workload key
-  std::string target;       ///< Halide target string
+  std::string workload;  ///< canonical workload key
+  std::string target;    ///< Halide target string
+  /// Who measured it: CPU model, vendor, family/model, cores, target (support/machine.h); null in
+  /// records older than the field.
+  nlohmann::json machine;
   nlohmann::json hardware;  ///< Ansor's 8 hardware parameters
   nlohmann::json steps;     ///< transform steps, Ansor's encoding
   MeasureResult result;
@@ -29,6 +32,8 @@ struct MeasureRecord {
   std::string method;
 
   bool is_baseline() const { return !method.empty(); }
+  /// The (machine) half of the group labels are normalized in.
+  std::string machine_key() const;
 };
 
 nlohmann::json record_to_json(const MeasureRecord &r);

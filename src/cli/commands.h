@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "dataset/dataset.h"
 #include "measure/measure_options.h"
+#include "training/model_training.h"
 #include "tune/tuner.h"
 
 namespace worldtune::cli {
@@ -35,8 +37,35 @@ struct TuneCommandOptions {
   std::string load_model;  ///< start from a model trained elsewhere
   std::string save_model;  ///< write the trained model at the end
   bool no_warmup = false;  ///< trust the model from the first round (no random warm-up)
+  std::vector<std::string> model_options;  ///< NAME=VALUE, checked against the model's table entry
 };
 int run_tune(const TuneCommandOptions &o);
+
+// Corpora (dataset_command.cpp).
+
+struct DatasetCommandOptions {
+  std::string workload_list;
+  std::string guide = "xgb";               ///< cost model of the guided rounds
+  std::vector<std::string> model_options;  ///< of the guide
+  dataset::DatasetOptions dataset;
+};
+int run_dataset(const DatasetCommandOptions &o);
+
+// Cost models (model_commands.cpp).
+
+int run_models();
+
+struct TrainCommandOptions {
+  training::TrainOptions train;
+  std::vector<std::string> model_options;  ///< NAME=VALUE
+};
+int run_train(const TrainCommandOptions &o);
+
+struct EvalModelOptions {
+  std::string model;  ///< a model file, or a model name used untrained (random)
+  std::vector<std::string> corpus;
+};
+int run_eval_model(const EvalModelOptions &o);
 
 // Results (result_commands.cpp): the best record, its export, and baselines to compare it with.
 

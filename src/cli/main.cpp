@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/flag_checks.h"
+#include "cost_model/cost_model_registry.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 #include "worldtune/version.h"
@@ -55,6 +56,11 @@ worldtune::measure::CheckPolicy parse_check(const std::string &s) {
   return worldtune::measure::CheckPolicy::NewBest;
 }
 
+void add_model_option_flag(CLI::App *cmd, std::vector<std::string> &options) {
+  cmd->add_option("--model-option", options,
+                  "NAME=VALUE option of the cost model (repeatable; worldtune models lists them)");
+}
+
 /// `tune` and its flags (tune_command.cpp).
 struct TuneCommand {
   worldtune::cli::TuneCommandOptions opts;
@@ -70,8 +76,9 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
   t.cmd->add_option("--workload", o.tune.workloads, "workload key (repeatable)")->required();
   t.cmd->add_option("--trials", o.tune.trials, "measurement trials in all")
       ->check(integer_in(1, kInt64Max));
-  t.cmd->add_option("--cost-model", o.cost_model, "random or xgb")
-      ->check(CLI::IsMember({"random", "xgb"}));
+  t.cmd->add_option("--cost-model", o.cost_model, "cost model (worldtune models lists them)")
+      ->check(CLI::IsMember(worldtune::cost_model::cost_model_names()));
+  add_model_option_flag(t.cmd, t.opts.model_options);
   t.cmd->add_option("--records", o.tune.records, "JSON-lines records file (appended)")->required();
   t.cmd->add_option("--seed", o.tune.seed, "search seed")->check(seed_value());
   t.cmd
@@ -102,6 +109,92 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
                    "evolutionary search generations")
       ->check(integer_in(0, kIntMax));
   add_measure_flags(t.cmd, o.tune.measure, t.check);
+}
+
+/// `dataset` and its flags (dataset_command.cpp).
+struct DatasetCommand {
+  worldtune::cli::DatasetCommandOptions opts;
+  std::string check = "best";
+  std::string preset = "corpus";
+  CLI::App *cmd = nullptr;
+};
+
+void add_dataset_command(CLI::App &app, DatasetCommand &d) {
+  auto &o = d.opts.dataset;
+  d.cmd = app.add_subcommand("dataset",
+                             "measure a corpus of programs for pretraining cost models: one "
+                             "records file per workload, resumable");
+  d.cmd->add_option("--workloads", d.opts.workload_list, "workload list file (one key per line)")
+      ->required();
+  d.cmd->add_option("--out", o.out_dir, "folder of the records files (appended)")->required();
+  d.cmd->add_option("--count", o.count, "records per workload")->check(integer_in(1, kIntMax));
+  d.cmd->add_option("--per-round", o.per_round, "programs per round")
+      ->check(integer_in(1, kIntMax));
+  d.cmd
+      ->add_option("--guided-fraction", o.guided_fraction,
+                   "share of rounds proposed by the cost-model-guided search (the rest random)")
+      ->check(CLI::Range(0.0, 1.0));
+  d.cmd->add_option("--guide", d.opts.guide, "cost model of the guided rounds")
+      ->check(CLI::IsMember(worldtune::cost_model::cost_model_names()));
+  add_model_option_flag(d.cmd, d.opts.model_options);
+  d.cmd->add_option("--seed", o.seed, "corpus seed")->check(seed_value());
+  d.cmd
+      ->add_option("--preset", d.preset,
+                   "measurement preset: corpus (min-repeat-ms 30, run-timeout 5) or standard "
+                   "(tune's); flags given override it")
+      ->check(CLI::IsMember({"corpus", "standard"}));
+  add_measure_flags(d.cmd, o.measure, d.check);
+}
+
+int run_dataset_command(DatasetCommand &d) {
+  auto &m = d.opts.dataset.measure;
+  if (d.preset == "corpus") {
+    worldtune::measure::MeasureOptions given = m;
+    worldtune::dataset::apply_corpus_preset(m);
+    if (d.cmd->count("--min-repeat-ms")) m.min_repeat_ms = given.min_repeat_ms;
+    if (d.cmd->count("--run-timeout")) m.run_timeout_s = given.run_timeout_s;
+  }
+  m.check = parse_check(d.check);
+  return worldtune::cli::run_dataset(d.opts);
+}
+
+/// models, train and eval-model (model_commands.cpp).
+struct ModelCommands {
+  worldtune::cli::TrainCommandOptions train;
+  worldtune::cli::EvalModelOptions eval;
+  CLI::App *models = nullptr, *train_cmd = nullptr, *eval_cmd = nullptr;
+};
+
+void add_model_commands(CLI::App &app, ModelCommands &m) {
+  m.models = app.add_subcommand("models", "list the cost models and their options");
+  auto &t = m.train.train;
+  m.train_cmd =
+      app.add_subcommand("train", "pretrain a cost model on corpora of measured programs");
+  m.train_cmd->add_option("--corpus", t.corpus, "records files or folders of them (repeatable)")
+      ->required();
+  m.train_cmd->add_option("--model", t.model, "cost model (worldtune models lists them)")
+      ->check(CLI::IsMember(worldtune::cost_model::cost_model_names()));
+  m.train_cmd->add_option("--out", t.out, "model file to write")->required();
+  m.train_cmd
+      ->add_option("--valid-share", t.valid_share,
+                   "share of the workloads held out to decide when training stops")
+      ->check(CLI::Range(0.0, 0.9));
+  m.train_cmd->add_option("--seed", t.seed, "which workloads are held out")->check(seed_value());
+  add_model_option_flag(m.train_cmd, m.train.model_options);
+  m.eval_cmd = app.add_subcommand(
+      "eval-model",
+      "rank a corpus's programs with a cost model: pairwise accuracy, top-k, Spearman");
+  m.eval_cmd->add_option("--model", m.eval.model, "model file, or random")->required();
+  m.eval_cmd->add_option("--corpus", m.eval.corpus, "records files or folders (repeatable)")
+      ->required();
+}
+
+/// Runs the model command given, or returns -1 when the command is another one.
+int run_model_command(const ModelCommands &m) {
+  if (m.models->parsed()) return worldtune::cli::run_models();
+  if (m.train_cmd->parsed()) return worldtune::cli::run_train(m.train);
+  if (m.eval_cmd->parsed()) return worldtune::cli::run_eval_model(m.eval);
+  return -1;
 }
 
 /// best, export and baseline: the commands on results (result_commands.cpp).
@@ -196,6 +289,10 @@ int main(int argc, char **argv) {
   add_result_commands(app, results);
   TuneCommand tune;
   add_tune_command(app, tune);
+  DatasetCommand dataset;
+  add_dataset_command(app, dataset);
+  ModelCommands models;
+  add_model_commands(app, models);
 
   if (refuse_unknown_command(app, argc, argv)) return 2;
   try {
@@ -214,6 +311,8 @@ int main(int argc, char **argv) {
       return worldtune::cli::run_measure(meas);
     }
     if (int rc = run_result_command(app, results); rc >= 0) return rc;
+    if (dataset.cmd->parsed()) return run_dataset_command(dataset);
+    if (int rc = run_model_command(models); rc >= 0) return rc;
     if (tune.cmd->parsed()) {
       tune.opts.tune.measure.check = parse_check(tune.check);
       return worldtune::cli::run_tune(tune.opts);

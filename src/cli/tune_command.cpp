@@ -57,6 +57,7 @@ int run_tune(const TuneCommandOptions &o) {
   cost_model::CostModelOptions mo;
   mo.seed = 43 + o.tune.seed;
   mo.random_warmup = !o.no_warmup;
+  cost_model::set_model_options(o.cost_model, o.model_options, mo);
   std::unique_ptr<search::CostModel> model = cost_model::make_cost_model(o.cost_model, mo);
   if (!o.load_model.empty()) model->load(o.load_model);
   tune::TuneOptions to = o.tune;

@@ -1,4 +1,4 @@
-/// \file Model construction by name and the shared model-file header checks.
+/// \file The table of cost models, option checking and the shared model-file header.
 #include "cost_model/cost_model_registry.h"
 
 #include <cstdio>
@@ -6,23 +6,107 @@
 
 #include "cost_model/random_model.h"
 #include "cost_model/xgb_model.h"
+#include "support/strings.h"
 #include "worldtune/error.h"
 
 namespace worldtune::cost_model {
 
-const std::vector<std::string> &cost_model_names() {
-  static const std::vector<std::string> names = {"random", "xgb"};
+const std::vector<CostModelEntry> &cost_model_table() {
+  static const std::vector<CostModelEntry> table = {
+      {"random",
+       "uniform random scores (Ansor's RandomModel): the search's baseline",
+       {},
+       [](const CostModelOptions &o) { return std::make_unique<RandomModel>(o.seed); }},
+      {"xgb",
+       "XGBoost on Ansor's per-store features, pack-sum loss (Ansor's XGBModel); "
+       "pretrainable with `worldtune train`",
+       xgb_option_specs(), [](const CostModelOptions &o) { return std::make_unique<XgbModel>(o); }},
+  };
+  return table;
+}
+
+std::vector<std::string> cost_model_names() {
+  std::vector<std::string> names;
+  for (const CostModelEntry &e : cost_model_table()) names.push_back(e.name);
   return names;
 }
 
+const CostModelEntry &find_cost_model(const std::string &name) {
+  for (const CostModelEntry &e : cost_model_table())
+    if (e.name == name) return e;
+  throw UserError(
+      ErrorKind::BadArgument,
+      "unknown cost model '" + quote_cut(name) + "' (known: " +
+          join_mapped(cost_model_names(), ", ", [](const std::string &n) { return n; }) + ")");
+}
+
+namespace {
+
+const char *type_name(OptionType t) {
+  switch (t) {
+    case OptionType::Int:
+      return "an integer";
+    case OptionType::Double:
+      return "a number";
+    case OptionType::Bool:
+      return "true or false";
+  }
+  return "?";
+}
+
+/// `text` as a value of type `t`, or null when it is not one.
+nlohmann::json parse_value(OptionType t, const std::string &text) {
+  nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+  if (t == OptionType::Bool && (text == "1" || text == "0")) return text == "1";
+  bool fits = (t == OptionType::Int && v.is_number_integer()) ||
+              (t == OptionType::Double && v.is_number()) ||
+              (t == OptionType::Bool && v.is_boolean());
+  if (!fits || v.is_discarded()) return nullptr;
+  return t == OptionType::Double ? nlohmann::json(v.get<double>()) : v;
+}
+
+std::string known_options(const CostModelEntry &e) {
+  if (e.options.empty()) return "it has none";
+  return "its options: " + join_mapped(e.options, ", ", [](const ModelOptionSpec &s) {
+           return s.name + " (" + type_name(s.type) + ")";
+         });
+}
+
+}  // namespace
+
+void set_model_options(const std::string &model, const std::vector<std::string> &assignments,
+                       CostModelOptions &options) {
+  const CostModelEntry &e = find_cost_model(model);
+  for (const std::string &a : assignments) {
+    size_t eq = a.find('=');
+    WT_USER_CHECK(eq != std::string::npos, BadArgument,
+                  "--model-option '" << quote_cut(a) << "' is not NAME=VALUE");
+    std::string name = a.substr(0, eq), text = a.substr(eq + 1);
+    const ModelOptionSpec *spec = nullptr;
+    for (const ModelOptionSpec &s : e.options)
+      if (s.name == name) spec = &s;
+    WT_USER_CHECK(spec != nullptr, BadArgument,
+                  "cost model '" << model << "' has no option '" << quote_cut(name) << "'; "
+                                 << known_options(e));
+    nlohmann::json v = parse_value(spec->type, text);
+    WT_USER_CHECK(!v.is_null(), BadArgument,
+                  "option " << name << " of cost model '" << model << "' must be "
+                            << type_name(spec->type) << ", got '" << quote_cut(text) << "'");
+    options.values[name] = v;
+  }
+}
+
+CostModelOptions with_defaults(CostModelOptions options,
+                               const std::vector<ModelOptionSpec> &specs) {
+  for (const ModelOptionSpec &s : specs)
+    if (!options.values.contains(s.name)) options.values[s.name] = s.default_value;
+  return options;
+}
+
 std::unique_ptr<search::CostModel> make_cost_model(const std::string &name,
-                                                   const CostModelOptions &options) {
-  if (name == "random") return std::make_unique<RandomModel>(options.seed);
-  if (name == "xgb") return std::make_unique<XgbModel>(options);
-  std::string known;
-  for (const std::string &n : cost_model_names()) known += (known.empty() ? "" : ", ") + n;
-  WT_USER_CHECK(false, BadArgument, "unknown cost model '" << name << "' (known: " << known << ")");
-  return nullptr;
+                                                   CostModelOptions options) {
+  const CostModelEntry &e = find_cost_model(name);
+  return e.make(with_defaults(std::move(options), e.options));
 }
 
 nlohmann::json read_model_file(const std::string &path, const std::string &expected_model) {
@@ -37,7 +121,7 @@ nlohmann::json read_model_file(const std::string &path, const std::string &expec
                 path << ": model file format " << field("format").dump() << ", this build reads '"
                      << kModelFormat << "'");
   WT_USER_CHECK(
-      field("model") == expected_model, BadModel,
+      expected_model.empty() || field("model") == expected_model, BadModel,
       path << ": holds a " << field("model").dump() << " model, not '" << expected_model << "'");
   return j;
 }
@@ -53,6 +137,22 @@ void write_model_file(const std::string &path, const nlohmann::json &j) {
   }
   WT_USER_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, Io,
                 "cannot write model file " << path);
+}
+
+std::unique_ptr<search::CostModel> load_cost_model(const std::string &path,
+                                                   CostModelOptions options) {
+  nlohmann::json j = read_model_file(path, "");
+  WT_USER_CHECK(j.contains("model") && j["model"].is_string(), BadModel,
+                path << ": names no model kind");
+  std::string name = j["model"].get<std::string>();
+  bool known = false;
+  for (const CostModelEntry &e : cost_model_table()) known |= e.name == name;
+  WT_USER_CHECK(
+      known, BadModel,
+      path << ": holds a '" << quote_cut(name) << "' model, which this build does not know");
+  std::unique_ptr<search::CostModel> model = make_cost_model(name, std::move(options));
+  model->load(path);
+  return model;
 }
 
 }  // namespace worldtune::cost_model

@@ -11,6 +11,7 @@ class RandomModel : public search::CostModel {
  public:
   explicit RandomModel(uint64_t seed) : rng_(seed) {}
   std::string name() const override { return "random"; }
+  bool guides_search() const override { return false; }
   void update(const std::vector<search::MeasuredState> &) override {}
   std::vector<float> predict(const search::SearchTask &task,
                              const std::vector<schedule::State> &states) override;

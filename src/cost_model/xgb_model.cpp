@@ -61,9 +61,9 @@ double round_like_xgboost(double v) {
 /// Ansor's nthread = cpu_count // 2: XGBoost's OpenMP threads busy-wait, and on a loaded machine
 /// all-cores training slows down by orders of magnitude.
 int num_threads(const CostModelOptions &o) {
-  return o.num_threads > 0
-             ? o.num_threads
-             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
+  int64_t n = o.get_int("threads");
+  return n > 0 ? static_cast<int>(n)
+               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
 }
 
 void set_params(BoosterHandle b, const CostModelOptions &o) {
@@ -82,9 +82,87 @@ void set_params(BoosterHandle b, const CostModelOptions &o) {
     check(XGBoosterSetParam(b, k, v.c_str()), "setting a parameter");
 }
 
+/// Samples flattened into rows: a program ("pack") is one label, spread over its rows. Labels are
+/// normalized throughput, min cost / cost within the program's (workload, machine) group.
+struct Packed {
+  std::vector<float> data, labels, weights, pack_label;
+  std::vector<int> pack_of_row;
+  size_t rows() const { return labels.size(); }
+};
+
+template <typename Sample>
+Packed pack(const std::vector<Sample> &samples) {
+  std::vector<std::string> groups;
+  std::vector<double> costs;
+  for (const Sample &s : samples) {
+    groups.push_back(s.group);
+    costs.push_back(s.cost);
+  }
+  std::vector<float> label = normalized_throughput(groups, costs);
+  Packed p;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const Sample &s = samples[i];
+    float y = label[i];
+    int id = static_cast<int>(p.pack_label.size());
+    p.pack_label.push_back(y);
+    for (const auto &row : s.rows) {
+      p.data.insert(p.data.end(), row.begin(), row.end());
+      p.labels.push_back(y);
+      p.weights.push_back(y);
+      p.pack_of_row.push_back(id);
+    }
+  }
+  return p;
+}
+
+/// Root-mean-square error of the pack sums of per-row predictions `pred`.
+double pack_rmse(const Packed &p, const std::vector<float> &pred) {
+  std::vector<double> sum(p.pack_label.size(), 0.0);
+  for (size_t r = 0; r < p.rows(); ++r) sum[p.pack_of_row[r]] += pred[r];
+  double se = 0;
+  for (size_t i = 0; i < sum.size(); ++i)
+    se += (sum[i] - p.pack_label[i]) * (sum[i] - p.pack_label[i]);
+  return std::sqrt(se / static_cast<double>(std::max<size_t>(1, sum.size())));
+}
+
+/// The pack-sum gradient of `pred`; the hessian is the weight.
+std::vector<float> pack_grad(const Packed &p, const std::vector<float> &pred) {
+  std::vector<double> sum(p.pack_label.size(), 0.0);
+  for (size_t r = 0; r < p.rows(); ++r) sum[p.pack_of_row[r]] += pred[r];
+  std::vector<float> grad(p.rows());
+  for (size_t r = 0; r < p.rows(); ++r)
+    grad[r] = static_cast<float>(sum[p.pack_of_row[r]] - p.labels[r]) * p.weights[r];
+  return grad;
+}
+
 }  // namespace
 
-XgbModel::XgbModel(const CostModelOptions &options) : options_(options), rng_(options.seed) {}
+std::vector<float> normalized_throughput(const std::vector<std::string> &groups,
+                                         const std::vector<double> &costs) {
+  std::map<std::string, double> min_cost;
+  for (size_t i = 0; i < costs.size(); ++i) {
+    auto [it, inserted] = min_cost.emplace(groups[i], costs[i]);
+    if (!inserted) it->second = std::min(it->second, costs[i]);
+  }
+  std::vector<float> out;
+  for (size_t i = 0; i < costs.size(); ++i)
+    out.push_back(static_cast<float>(std::max(min_cost[groups[i]] / costs[i], 0.0)));
+  return out;
+}
+
+std::vector<ModelOptionSpec> xgb_option_specs() {
+  return {
+      {"warmup", OptionType::Int, 100,
+       "random predictions until more than this many samples are measured (Ansor's warm-up; "
+       "a loaded model predicts from the start)"},
+      {"frozen", OptionType::Bool, false,
+       "never train on the run's measurements (a loaded model stays as it was trained)"},
+      {"threads", OptionType::Int, 0, "XGBoost threads (0: half the cores, as Ansor)"},
+  };
+}
+
+XgbModel::XgbModel(const CostModelOptions &options)
+    : options_(with_defaults(options, xgb_option_specs())), rng_(options.seed) {}
 
 void XgbModel::BoosterFree::operator()(void *booster) const { XGBoosterFree(booster); }
 
@@ -105,92 +183,107 @@ const std::vector<std::vector<float>> &XgbModel::rows_of(const search::SearchTas
   return feature_cache_[key] = std::move(rows);
 }
 
-void XgbModel::update(const std::vector<search::MeasuredState> &measured) {
+std::vector<XgbModel::Sample> XgbModel::to_samples(
+    const std::vector<search::MeasuredState> &measured) {
+  std::vector<Sample> out;
   for (const search::MeasuredState &m : measured) {
-    const auto &rows = rows_of(*m.task, m.state);
+    std::vector<std::vector<float>> rows = rows_of(*m.task, m.state);
     if (rows.empty()) continue;
-    samples_.push_back(
-        {m.task->workload_key, rows, m.result.ok() ? m.result.mean_cost() : kFailedCost});
+    out.push_back({m.task->label_group(), std::move(rows),
+                   m.result.ok() ? m.result.mean_cost() : kFailedCost});
   }
-  // A loaded model keeps predicting until local data is past the warm-up.
-  if (pretrained_ && static_cast<int>(samples_.size()) <= options_.num_warmup_sample) return;
-  if (!samples_.empty()) train();
+  // Corpora are read once: their rows need not stay cached beside the samples.
+  if (measured.size() > 1000) feature_cache_.clear();
+  return out;
 }
 
-void XgbModel::train() {
-  std::map<std::string, double> min_cost;
-  for (const Sample &s : samples_) {
-    auto [it, inserted] = min_cost.emplace(s.task, s.cost);
-    if (!inserted) it->second = std::min(it->second, s.cost);
+void XgbModel::update(const std::vector<search::MeasuredState> &measured) {
+  if (options_.get_bool("frozen")) return;
+  for (Sample &s : to_samples(measured)) samples_.push_back(std::move(s));
+  if (!samples_.empty()) train({});
+}
+
+void XgbModel::pretrain(const std::vector<search::MeasuredState> &train_set,
+                        const std::vector<search::MeasuredState> &valid) {
+  for (Sample &s : to_samples(train_set)) samples_.push_back(std::move(s));
+  WT_USER_CHECK(!samples_.empty(), BadArgument, "no training programs with features");
+  train(to_samples(valid));
+}
+
+namespace {
+
+/// The margins of a booster chain on `m`: each booster adds to the margins of those before.
+std::vector<float> chain_margins(const std::vector<BoosterHandle> &chain, const Matrix &m) {
+  std::vector<float> margin;
+  for (BoosterHandle b : chain) {
+    if (!margin.empty())
+      check(XGDMatrixSetFloatInfo(m.get(), "base_margin", margin.data(), margin.size()),
+            "setting base margins");
+    margin = predict_rows(b, m, false);
   }
-  std::vector<float> data, labels, weights;
-  std::vector<int> pack_of_row;
-  std::vector<float> pack_label;
-  for (const Sample &s : samples_) {
-    float y = static_cast<float>(std::max(min_cost[s.task] / s.cost, 0.0));
-    int pack = static_cast<int>(pack_label.size());
-    pack_label.push_back(y);
-    for (const auto &row : s.rows) {
-      data.insert(data.end(), row.begin(), row.end());
-      labels.push_back(y);
-      weights.push_back(y);
-      pack_of_row.push_back(pack);
-    }
+  return margin;
+}
+
+/// A DMatrix of packed rows with labels, weights and the frozen chain's margins as base.
+std::unique_ptr<Matrix> training_matrix(const Packed &p, const std::vector<BoosterHandle> &frozen,
+                                        int threads) {
+  auto m = std::make_unique<Matrix>(p.data, p.rows(), threads);
+  check(XGDMatrixSetFloatInfo(m->get(), "label", p.labels.data(), p.rows()), "setting labels");
+  check(XGDMatrixSetFloatInfo(m->get(), "weight", p.weights.data(), p.rows()), "setting weights");
+  if (!frozen.empty()) {
+    std::vector<float> base = chain_margins(frozen, *m);
+    check(XGDMatrixSetFloatInfo(m->get(), "base_margin", base.data(), base.size()),
+          "setting base margins");
   }
-  size_t n_rows = labels.size();
-  Matrix m(data, n_rows, num_threads(options_));
-  check(XGDMatrixSetFloatInfo(m.get(), "label", labels.data(), n_rows), "setting labels");
-  check(XGDMatrixSetFloatInfo(m.get(), "weight", weights.data(), n_rows), "setting weights");
+  return m;
+}
+
+}  // namespace
+
+void XgbModel::train(const std::vector<Sample> &valid) {
+  std::vector<BoosterHandle> frozen;
+  for (const Booster &b : frozen_) frozen.push_back(b.get());
+  int threads = num_threads(options_);
+  Packed tp = pack(samples_);
+  std::unique_ptr<Matrix> tm = training_matrix(tp, frozen, threads);
+  Packed vp = pack(valid);
+  std::unique_ptr<Matrix> vm = valid.empty() ? nullptr : training_matrix(vp, frozen, threads);
 
   // Trained on the side: if XGBoost fails, the previous model stays in place.
-  DMatrixHandle mats[] = {m.get()};
+  DMatrixHandle mats[] = {tm->get(), vm ? vm->get() : nullptr};
   BoosterHandle handle = nullptr;
-  check(XGBoosterCreate(mats, 1, &handle), "creating a booster");
+  check(XGBoosterCreate(mats, vm ? 2 : 1, &handle), "creating a booster");
   Booster fresh(handle);
   set_params(handle, options_);
-
-  // The pack-sum gradient and the p-rmse of predictions `pred`; the hessian is the weight.
-  std::vector<float> grad(n_rows);
-  auto pack_rmse_and_grad = [&](const std::vector<float> &pred) {
-    std::vector<double> sum(pack_label.size(), 0.0);
-    for (size_t r = 0; r < n_rows; ++r) sum[pack_of_row[r]] += pred[r];
-    double se = 0;
-    for (size_t p = 0; p < sum.size(); ++p)
-      se += (sum[p] - pack_label[p]) * (sum[p] - pack_label[p]);
-    for (size_t r = 0; r < n_rows; ++r)
-      grad[r] = static_cast<float>(sum[pack_of_row[r]] - labels[r]) * weights[r];
-    return std::sqrt(se / static_cast<double>(sum.size()));
-  };
 
   double best = std::numeric_limits<double>::infinity();
   int best_round = 0;
   for (int round = 0; round < kMaxRounds; ++round) {
-    std::vector<float> pred = predict_rows(handle, m, true);
-    double rmse = round_like_xgboost(pack_rmse_and_grad(pred));
+    std::vector<float> pred = predict_rows(handle, *tm, true);
+    double metric = round_like_xgboost(vm ? pack_rmse(vp, predict_rows(handle, *vm, false))
+                                          : pack_rmse(tp, pred));
     if (round > 0) {
-      if (rmse < best) {
-        best = rmse;
+      if (metric < best) {
+        best = metric;
         best_round = round;
       } else if (round - best_round >= kEarlyStoppingRounds) {
         break;  // TVM keeps every tree built (it only notes the best iteration)
       }
     }
-    check(XGBoosterBoostOneIter(handle, m.get(), grad.data(), weights.data(), n_rows),
+    std::vector<float> grad = pack_grad(tp, pred);
+    check(XGBoosterBoostOneIter(handle, tm->get(), grad.data(), tp.weights.data(), tp.rows()),
           "a boosting round");
   }
-  int rounds = 0;
-  check(XGBoosterBoostedRounds(handle, &rounds), "counting rounds");
-  rounds_ = rounds;
+  check(XGBoosterBoostedRounds(handle, &rounds_), "counting rounds");
   booster_ = std::move(fresh);
-  pretrained_ = false;
 }
 
 std::vector<float> XgbModel::predict(const search::SearchTask &task,
                                      const std::vector<schedule::State> &states) {
   std::vector<float> out(states.size(), -std::numeric_limits<float>::infinity());
-  bool warm = pretrained_ || !options_.random_warmup ||
-              static_cast<int>(samples_.size()) > options_.num_warmup_sample;
-  if (!booster_ || !warm) {
+  bool warm = !frozen_.empty() || !options_.random_warmup ||
+              static_cast<int64_t>(samples_.size()) > options_.get_int("warmup");
+  if ((!booster_ && frozen_.empty()) || !warm) {
     for (float &v : out) v = static_cast<float>(rng_.uniform_real());
     return out;
   }
@@ -204,7 +297,10 @@ std::vector<float> XgbModel::predict(const search::SearchTask &task,
   }
   if (pack_of_row.empty()) return out;
   Matrix m(data, pack_of_row.size(), num_threads(options_));
-  std::vector<float> pred = predict_rows(booster_.get(), m, false);
+  std::vector<BoosterHandle> chain;
+  for (const Booster &b : frozen_) chain.push_back(b.get());
+  if (booster_) chain.push_back(booster_.get());
+  std::vector<float> pred = chain_margins(chain, m);
   for (size_t r = 0; r < pred.size(); ++r) {
     float &o = out[pack_of_row[r]];
     o = std::isinf(o) ? pred[r] : o + pred[r];
@@ -212,18 +308,29 @@ std::vector<float> XgbModel::predict(const search::SearchTask &task,
   return out;
 }
 
-void XgbModel::save(const std::string &path) const {
-  WT_USER_CHECK(booster_ != nullptr, BadModel,
-                "the xgb model has not been trained yet; nothing to save to " << path);
+namespace {
+
+nlohmann::json booster_json(BoosterHandle b) {
   bst_ulong len = 0;
   const char *buf = nullptr;
-  check(XGBoosterSaveModelToBuffer(booster_.get(), R"({"format": "json"})", &len, &buf), "saving");
+  check(XGBoosterSaveModelToBuffer(b, R"({"format": "json"})", &len, &buf), "saving");
+  return nlohmann::json::parse(std::string(buf, len));
+}
+
+}  // namespace
+
+void XgbModel::save(const std::string &path) const {
+  WT_USER_CHECK(booster_ != nullptr || !frozen_.empty(), BadModel,
+                "the xgb model has not been trained yet; nothing to save to " << path);
+  nlohmann::json boosters = nlohmann::json::array();
+  for (const Booster &b : frozen_) boosters.push_back(booster_json(b.get()));
+  if (booster_) boosters.push_back(booster_json(booster_.get()));
   nlohmann::json j = {{"format", kModelFormat},
                       {"model", "xgb"},
                       {"feature_version", features::kFeatureVersion},
                       {"num_features", features::kNumPerStoreFeatures},
                       {"num_samples", samples_.size()},
-                      {"booster", nlohmann::json::parse(std::string(buf, len))}};
+                      {"boosters", boosters}};
   write_model_file(path, j);
 }
 
@@ -236,20 +343,26 @@ void XgbModel::load(const std::string &path) {
                 path << ": model trained on feature version " << fv.dump() << " with " << nf.dump()
                      << " features; this build computes version " << features::kFeatureVersion
                      << " with " << features::kNumPerStoreFeatures);
-  WT_USER_CHECK(j.contains("booster") && j["booster"].is_object(), BadModel,
-                path << ": no \"booster\" object");
-  std::string raw = j["booster"].dump();
-  BoosterHandle handle = nullptr;
-  check(XGBoosterCreate(nullptr, 0, &handle), "creating a booster");
-  Booster b(handle);
-  WT_USER_CHECK(XGBoosterLoadModelFromBuffer(handle, raw.data(), raw.size()) == 0, BadModel,
-                path << ": XGBoost cannot read the booster: " << XGBGetLastError());
-  set_params(handle, options_);
-  int rounds = 0;
-  check(XGBoosterBoostedRounds(handle, &rounds), "counting rounds");
-  booster_ = std::move(b);
-  rounds_ = rounds;
-  pretrained_ = true;
+  // Files of one booster (before fine-tuning existed) name it "booster".
+  nlohmann::json list = j.contains("boosters")  ? j["boosters"]
+                        : j.contains("booster") ? nlohmann::json::array({j["booster"]})
+                                                : nlohmann::json();
+  WT_USER_CHECK(list.is_array() && !list.empty(), BadModel, path << ": no \"boosters\" list");
+  std::vector<Booster> loaded;
+  for (const nlohmann::json &b : list) {
+    WT_USER_CHECK(b.is_object(), BadModel, path << ": a booster is not a JSON object");
+    std::string raw = b.dump();
+    BoosterHandle handle = nullptr;
+    check(XGBoosterCreate(nullptr, 0, &handle), "creating a booster");
+    loaded.emplace_back(handle);
+    WT_USER_CHECK(XGBoosterLoadModelFromBuffer(handle, raw.data(), raw.size()) == 0, BadModel,
+                  path << ": XGBoost cannot read a booster: " << XGBGetLastError());
+    set_params(handle, options_);
+  }
+  check(XGBoosterBoostedRounds(loaded.back().get(), &rounds_), "counting rounds");
+  frozen_ = std::move(loaded);
+  booster_.reset();
+  samples_.clear();
 }
 
 }  // namespace worldtune::cost_model

@@ -1,6 +1,12 @@
 /// \file The `xgb` cost model: Ansor's XGBModel (cost-models.md §2.2). Per-store features, one
 /// row per store; a program's score is the sum of its rows' predictions; trained with the pack-sum
 /// squared error weighted by normalized throughput, retrained from scratch on every update.
+///
+/// Pretrained use (TenSet's "xgb pretrained", Zheng et al. 2021): `worldtune train` fits it on a
+/// corpus with early stopping on held-out workloads. Loaded from a file, its boosters are kept
+/// frozen and predict from the first round; measurements of the run then train a local booster on
+/// the residual (the loaded boosters' margins are its base margin, TenSet's "plus" few-shot mode),
+/// unless the option `frozen` is set.
 #pragma once
 
 #include <map>
@@ -14,6 +20,15 @@
 
 namespace worldtune::cost_model {
 
+/// Labels: min cost / cost within each program's group (its workload and machine, so corpora of
+/// several machines mix without one machine's speed setting another's labels). A failed
+/// measurement (kFailedCost) gets about 0.
+std::vector<float> normalized_throughput(const std::vector<std::string> &groups,
+                                         const std::vector<double> &costs);
+
+/// The xgb entry's options (warmup, frozen, threads).
+std::vector<ModelOptionSpec> xgb_option_specs();
+
 class XgbModel : public search::CostModel {
  public:
   explicit XgbModel(const CostModelOptions &options);
@@ -22,22 +37,29 @@ class XgbModel : public search::CostModel {
 
   std::string name() const override { return "xgb"; }
   void update(const std::vector<search::MeasuredState> &measured) override;
+  void pretrain(const std::vector<search::MeasuredState> &train,
+                const std::vector<search::MeasuredState> &valid) override;
   std::vector<float> predict(const search::SearchTask &task,
                              const std::vector<schedule::State> &states) override;
   void save(const std::string &path) const override;
   void load(const std::string &path) override;
 
   int num_samples() const { return static_cast<int>(samples_.size()); }
-  /// Boosting rounds kept after early stopping in the last training (0 before any).
+  /// Boosting rounds of the booster trained last (0 before any).
   int num_rounds() const { return rounds_; }
+  /// Boosters loaded from a file (applied first, never retrained).
+  int num_frozen() const { return static_cast<int>(frozen_.size()); }
 
  private:
   struct Sample {
-    std::string task;
+    std::string group;  ///< label group: (workload, machine)
     std::vector<std::vector<float>> rows;
     double cost = 0;
   };
-  void train();
+  std::vector<Sample> to_samples(const std::vector<search::MeasuredState> &measured);
+  /// Trains a fresh local booster on samples_, stopping early on `valid` (or on samples_ when
+  /// empty).
+  void train(const std::vector<Sample> &valid);
   /// Feature rows of a state (cached by task and schedule); empty when extraction fails.
   const std::vector<std::vector<float>> &rows_of(const search::SearchTask &task,
                                                  const schedule::State &state);
@@ -49,8 +71,8 @@ class XgbModel : public search::CostModel {
 
   CostModelOptions options_;
   Rng rng_;
-  Booster booster_;
-  bool pretrained_ = false;  // loaded from a file and not yet replaced by local training
+  std::vector<Booster> frozen_;  ///< loaded boosters, each trained on the margins of those before
+  Booster booster_;              ///< trained here, on the margins of frozen_
   std::vector<Sample> samples_;
   std::map<std::string, std::vector<std::vector<float>>> feature_cache_;
   int rounds_ = 0;

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "halide/halide_backend.h"
+#include "support/machine.h"
 #include "worldtune/error.h"
 #include "worldtune/version.h"
 
@@ -101,6 +102,7 @@ void ProgramMeasurer::append_record(const nlohmann::json &steps, const std::stri
   MeasureRecord rec;
   rec.workload = workload_.key;
   rec.target = target_;
+  rec.machine = machine_json(host_machine(), target_);
   rec.hardware = search::to_json(hw_);
   rec.steps = steps;
   rec.result = r;

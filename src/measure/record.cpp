@@ -16,8 +16,10 @@
 #include <memory>
 
 #include "ir/workload.h"
+#include "measure/record_input.h"
 #include "schedule/state.h"
 #include "schedule/transform_step.h"
+#include "support/machine.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 
@@ -30,6 +32,7 @@ json record_to_json(const MeasureRecord &r) {
   j["v"] = kRecordVersion;
   j["workload"] = r.workload;
   j["target"] = r.target;
+  if (!r.machine.is_null()) j["machine"] = r.machine;  // absent in older files, which still read
   j["hardware"] = r.hardware;
   j["steps"] = r.steps;
   j["costs"] = r.result.costs;
@@ -46,6 +49,8 @@ json record_to_json(const MeasureRecord &r) {
   if (r.is_baseline()) j["method"] = r.method;  // absent for tuned schedules: older files read
   return j;
 }
+
+std::string MeasureRecord::machine_key() const { return worldtune::machine_key(machine, target); }
 
 namespace {
 
@@ -69,6 +74,10 @@ MeasureRecord record_from_json(const json &j) {
   const json &t = field(j, "target");
   WT_USER_CHECK(t.is_string(), BadRecord, "field 'target' must be a string");
   r.target = t.get<std::string>();
+  if (j.contains("machine")) {
+    r.machine = j["machine"];
+    WT_USER_CHECK(r.machine.is_object(), BadRecord, "field 'machine' must be an object");
+  }
   r.hardware = field(j, "hardware");
   r.steps = field(j, "steps");
   WT_USER_CHECK(r.steps.is_array(), BadRecord, "field 'steps' must be a list");
@@ -159,14 +168,13 @@ std::vector<MeasureRecord> read_records(const std::string &path) {
   std::error_code ec;
   WT_USER_CHECK(!std::filesystem::is_directory(path, ec), Io,
                 "records file '" << path << "' is a folder, not a file");
-  std::ifstream in(path, std::ios::binary);
-  WT_USER_CHECK(in.good(), Io, "cannot open records file '" << path << "'");
+  std::unique_ptr<std::streambuf> in = measure::open_record_input(path);
   std::vector<MeasureRecord> out;
   RecordChecker checker;
   std::string line;
   bool terminated = true;
-  for (int line_no = 1;
-       next_line(*in.rdbuf(), line, terminated, path + ":" + std::to_string(line_no)); ++line_no) {
+  for (int line_no = 1; next_line(*in, line, terminated, path + ":" + std::to_string(line_no));
+       ++line_no) {
     if (line.empty() || line[0] == '#' || line[0] == ' ') continue;
     try {
       json j = json::parse(line, nullptr, terminated);
@@ -224,6 +232,10 @@ RecordWriter::RecordWriter(const std::string &path) : RecordWriter(path, Records
 
 RecordWriter::RecordWriter(const std::string &path, RecordsLock lock)
     : lock_(std::move(lock)), path_(path) {
+  WT_USER_CHECK(!measure::is_xz_file(path), BadArgument,
+                "records file '" << path
+                                 << "' is xz-compressed: records are appended to plain "
+                                    "files (give another --records file, or unxz it)");
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   WT_USER_CHECK(
       fd_ >= 0, Io,

@@ -22,6 +22,11 @@ struct SearchTask {
   HardwareParams hw;
   std::string target;
   double flop_count = 0;
+  /// The machine the task is measured on (support/machine.h machine_key): labels are normalized
+  /// within one (workload, machine) group, so corpora of several machines can be mixed.
+  std::string machine;
+
+  std::string label_group() const { return workload_key + " @ " + machine; }
 };
 
 /// A measured schedule, the unit a model learns from.
@@ -42,6 +47,15 @@ class CostModel {
   /// model cannot score get -infinity.
   virtual std::vector<float> predict(const SearchTask &task,
                                      const std::vector<schedule::State> &states) = 0;
+  /// Trains on a corpus (`worldtune train`); `valid` holds other workloads and decides when
+  /// training stops. By default the model learns from `train` as from measurements.
+  virtual void pretrain(const std::vector<MeasuredState> &train,
+                        const std::vector<MeasuredState> &valid) {
+    update(train);
+  }
+  /// False for a model whose scores carry no information (random): the search then spends fewer
+  /// generations on evolution, as Ansor does.
+  virtual bool guides_search() const { return true; }
   /// Persists the trained model; `load` refuses files of another kind or format version with a
   /// UserError(BadModel) naming the file.
   virtual void save(const std::string &path) const = 0;

@@ -66,7 +66,7 @@ std::vector<State> SketchPolicy::evolutionary_search(CostModel &model,
                                                      std::vector<State> population, int out_size) {
   int num_iters = params_.evolutionary_search_num_iters;
   // Ansor: a random model cannot guide evolution, so it gets two generations.
-  if (model.name() == "random") num_iters = std::min(num_iters, 2);
+  if (!model.guides_search()) num_iters = std::min(num_iters, 2);
   struct Entry {
     float score;
     State state;

@@ -17,6 +17,7 @@
 #include "halide/halide_backend.h"
 #include "ir/workload.h"
 #include "measure/program_measurer.h"
+#include "support/machine.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
@@ -201,6 +202,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     t.task->dag = t.workload.dag;
     t.task->hw = hw;
     t.task->target = target;
+    t.task->machine = machine_key(machine_json(host_machine(), target), target);
     t.task->flop_count = t.workload.dag->flop_count();
     // Each task draws from its own stream, so adding a workload leaves the others' streams alone.
     uint64_t seed = o.seed ^ (0x9E3779B97F4A7C15ull * (i + 1));

@@ -1,0 +1,164 @@
+/// \file `worldtune dataset`, `train`, `eval-model` and `models` end to end: a corpus killed with
+/// SIGKILL resumes without measuring anything twice, a model trained on it ranks and loads into
+/// `tune`, and bad inputs get errors that name them.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "cli_test_util.h"
+#include "measure_test_util.h"
+#include "worldtune/record.h"
+
+namespace worldtune {
+namespace {
+
+using testing::run_cli;
+
+int lines_of(const std::string &path) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string l; std::getline(in, l);) n += !l.empty();
+  return n;
+}
+
+/// Steps of each record, as the key the search dedups on.
+std::vector<std::string> step_keys(const std::string &path) {
+  std::vector<std::string> out;
+  for (const MeasureRecord &r : read_records(path)) out.push_back(r.steps.dump());
+  return out;
+}
+
+const char *kDatasetArgs =
+    " --count 12 --per-round 4 --guided-fraction 0.5 --seed 3 --number 1 --min-repeat-ms 150";
+
+pid_t start_dataset(const std::string &list, const std::string &out) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    FILE *f = std::freopen((out + ".log").c_str(), "w", stdout);
+    (void)f;
+    ::dup2(1, 2);
+    std::string cmd = std::string("exec ") + WORLDTUNE_BIN + " dataset --workloads " + list +
+                      " --out " + out + kDatasetArgs;
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char *>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST(CliDataset, ResumeAfterSigkillMeasuresNothingTwice) {
+  testing::ScratchDir dir;
+  std::string list = dir.file("list.txt");
+  std::ofstream(list) << "matmul:M=16,N=16,K=16\n";
+  std::string out = dir.file("corpus");
+  std::string file = out + "/matmul__M16_N16_K16.jsonl";
+  pid_t pid = start_dataset(list, out);
+  // Killed in the middle of round 0, with two of its four programs recorded.
+  for (int i = 0; i < 1200 && lines_of(file) < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  int at_kill = lines_of(file);
+  ASSERT_GE(at_kill, 2);
+  ASSERT_LT(at_kill, 12);
+  std::vector<std::string> before = step_keys(file);
+
+  auto rest = run_cli("dataset --workloads " + list + " --out " + out + kDatasetArgs);
+  ASSERT_EQ(rest.exit_code, 0) << rest.out;
+  std::vector<std::string> after = step_keys(file);
+  ASSERT_EQ(after.size(), 12u) << rest.out;
+  EXPECT_EQ(std::set<std::string>(after.begin(), after.end()).size(), 12u)
+      << "a program was measured twice";
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(after[i], before[i]);  // kept as they were
+  EXPECT_NE(rest.out.find("(" + std::to_string(at_kill) + " there already)"), std::string::npos)
+      << rest.out;
+
+  // Round 0 is random annotation, a function of the seed alone: the killed-and-resumed round is
+  // the one an uninterrupted run measures.
+  std::string ref = dir.file("ref");
+  ASSERT_EQ(run_cli("dataset --workloads " + list + " --out " + ref + kDatasetArgs).exit_code, 0);
+  std::vector<std::string> whole = step_keys(ref + "/matmul__M16_N16_K16.jsonl");
+  ASSERT_EQ(whole.size(), 12u);
+  EXPECT_EQ(std::set<std::string>(after.begin(), after.begin() + 4),
+            std::set<std::string>(whole.begin(), whole.begin() + 4));
+  // Another seed is another corpus: refused in this folder.
+  auto other = run_cli("dataset --workloads " + list + " --out " + out +
+                       " --count 16 --per-round 4 --seed 4 --number 1 --min-repeat-ms 150");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.out.find("was made with seed 3, this run has 4"), std::string::npos) << other.out;
+}
+
+TEST(CliDataset, TrainEvalAndTuneWithThePretrainedModel) {
+  testing::ScratchDir dir;
+  std::string list = dir.file("list.txt");
+  std::ofstream(list) << "matmul:M=32,N=32,K=32\nsoftmax:B=2,M=8,N=24\nmatmul:M=8,N=40,K=24\n";
+  std::string corpus = dir.file("corpus");
+  auto made = run_cli("dataset --workloads " + list + " --out " + corpus +
+                      " --count 24 --per-round 8 --number 1 --min-repeat-ms 1");
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  EXPECT_NE(made.out.find("records/h"), std::string::npos);
+  std::string model = dir.file("xgb.json");
+  auto trained = run_cli("train --corpus " + corpus + " --out " + model + " --valid-share 0.3");
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  EXPECT_NE(trained.out.find("48 programs of 2 workloads; 24 programs of 1 held-out"),
+            std::string::npos)
+      << trained.out;
+
+  auto eval = run_cli("eval-model --model " + model + " --corpus " + corpus);
+  ASSERT_EQ(eval.exit_code, 0) << eval.out;
+  for (const char *w : {"matmul:M=32,N=32,K=32", "softmax:B=2,M=8,N=24", "mean over workloads"})
+    EXPECT_NE(eval.out.find(w), std::string::npos) << eval.out;
+  EXPECT_EQ(run_cli("eval-model --model random --corpus " + corpus).exit_code, 0);
+
+  auto tuned = run_cli(
+      "tune --workload matmul:M=24,N=24,K=24 --trials 8 --per-round 4 "
+      "--population 32 --load-model " +
+      model + " --records " + dir.file("t.jsonl") + " --number 1 --min-repeat-ms 1");
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.out;
+  EXPECT_EQ(lines_of(dir.file("t.jsonl")), 8);
+}
+
+TEST(CliDataset, BadModelInputsAreNamed) {
+  testing::ScratchDir dir;
+  std::map<std::string, std::string> cases = {
+      {"eval-model --model " + dir.file("none.json") + " --corpus " + dir.path(),
+       "is neither a model file nor a cost model name"},
+      {"train --corpus " + dir.path() + " --out " + dir.file("m.json"), "holds no records files"},
+      {"train --corpus " + dir.file("missing") + " --out " + dir.file("m.json"), "does not exist"},
+      {"tune --workload matmul:M=8,N=8,K=8 --records " + dir.file("r.jsonl") +
+           " --model-option depth=3",
+       "cost model 'xgb' has no option 'depth'; its options: warmup (an integer)"},
+      {"tune --workload matmul:M=8,N=8,K=8 --records " + dir.file("r.jsonl") +
+           " --model-option warmup=many",
+       "option warmup of cost model 'xgb' must be an integer, got 'many'"},
+      {"tune --workload matmul:M=8,N=8,K=8 --records " + dir.file("r.jsonl") +
+           " --cost-model random --model-option frozen=1",
+       "cost model 'random' has no option 'frozen'; it has none"},
+  };
+  std::ofstream(dir.file("garbage.json")) << "{\"format\": \"worldtune-cost-model-1\", \"model\": "
+                                             "\"tlp\"}\n";
+  cases["eval-model --model " + dir.file("garbage.json") + " --corpus " + dir.path()] =
+      "holds a 'tlp' model, which this build does not know";
+  for (const auto &[args, message] : cases) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(message), std::string::npos) << args << "\n" << r.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("r.jsonl")));
+}
+
+TEST(CliDataset, ModelsAreListedFromTheTable) {
+  auto r = run_cli("models");
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char *s : {"random\n", "xgb\n", "warmup", "frozen", "threads"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace worldtune
