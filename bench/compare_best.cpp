@@ -3,8 +3,11 @@
 /// each cost model and the four peers (naive, Halide's Adams2019 and Mullapudi2016, oneDNN), every
 /// output checked, median of R interleaved rounds, and prints the markdown table of
 /// docs/benchmarks.md with the acceptance checks (xgb vs random geomean, xgb vs Adams2019, matmul
-/// vs oneDNN). Usage: compare_best RUNS_DIR [rounds, default 10] [models, default "xgb,random"]
-/// [FILTER] (FILTER: only workloads whose key contains it).
+/// vs oneDNN). Usage: compare_best RUNS_DIR[,RUNS_DIR2...] [rounds, default 10] [models, default
+/// "xgb,random"] [FILTER] [PEERS, default "naive,halide-adams2019,halide-mullapudi2016,onednn";
+/// "none" for none] (FILTER: only workloads whose key contains it). Several RUNS_DIRs (one per
+/// seed, say) put every (model, folder) best of a workload side by side in the same rounds; each
+/// model's geometric mean is then over workloads and folders.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -36,6 +39,13 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+std::vector<std::string> split_list(const std::string &s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string x; std::getline(ss, x, ',');) out.push_back(x);
+  return out;
+}
+
 std::string slug(const std::string &key) {
   std::string s = key;
   for (char &c : s)
@@ -50,13 +60,19 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: compare_best RUNS_DIR [rounds] [models] [filter]\n");
     return 2;
   }
-  std::string dir = argv[1];
+  std::vector<std::string> dirs = split_list(argv[1]);
   int rounds = argc > 2 ? std::atoi(argv[2]) : 10;
-  std::vector<std::string> models;
-  std::stringstream ms(argc > 3 ? argv[3] : "xgb,random");
-  for (std::string m; std::getline(ms, m, ',');) models.push_back(m);
+  std::vector<std::string> models = split_list(argc > 3 ? argv[3] : "xgb,random");
   std::string filter = argc > 4 ? argv[4] : "";
-  std::vector<std::string> peers = {"naive", "halide-adams2019", "halide-mullapudi2016", "onednn"};
+  std::vector<std::string> peers =
+      split_list(argc > 5 ? argv[5] : "naive,halide-adams2019,halide-mullapudi2016,onednn");
+  if (peers == std::vector<std::string>{"none"}) peers.clear();
+  // One column per (model, folder); named by the model alone when there is one folder.
+  std::vector<std::string> columns;
+  for (const auto &m : models)
+    for (const auto &d : dirs)
+      columns.push_back(dirs.size() == 1 ? m
+                                         : m + "@" + std::filesystem::path(d).filename().string());
 
   std::ifstream list(std::string(WORLDTUNE_SOURCE_DIR) + "/bench/core_workloads.txt");
   std::printf(
@@ -64,12 +80,13 @@ int main(int argc, char **argv) {
       "order, output checked, at least 100 ms of runs), all in one process per workload "
       "(trials to the best in brackets)\n\n| workload |",
       rounds);
-  for (const auto &m : models) std::printf(" %s |", m.c_str());
+  for (const auto &m : columns) std::printf(" %s |", m.c_str());
   for (const auto &p : peers) std::printf(" %s |", p.c_str());
   std::printf("\n|---|");
-  for (size_t i = 0; i < models.size() + peers.size(); ++i) std::printf("---|");
+  for (size_t i = 0; i < columns.size() + peers.size(); ++i) std::printf("---|");
   std::printf("\n");
   std::map<std::string, std::vector<double>> speedup_logs;  // model -> log(speed / random)
+  std::map<std::string, std::vector<double>> gflops_logs;   // model -> log(GFLOP/s)
   std::vector<std::string> failures;
   for (std::string key; std::getline(list, key);) {
     if (key.empty() || key[0] == '#' || key.find(filter) == std::string::npos) continue;
@@ -84,15 +101,16 @@ int main(int argc, char **argv) {
     std::map<std::string, Cell> cells;
     std::vector<std::string> names;
     std::vector<measure::BuildInput> inputs;
-    for (const auto &model : models) {
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const std::string &model = models[c / dirs.size()], &dir = dirs[c % dirs.size()];
       std::string path = dir + "/" + model + "_" + slug(w.key) + ".jsonl";
       if (!std::filesystem::exists(path)) continue;
       deploy::WorkloadRecords rec = deploy::workload_records(path, w.key);
       if (!rec.best) continue;
-      names.push_back(model);
+      names.push_back(columns[c]);
       inputs.push_back(
           {w.dag, schedule::steps_from_json(rec.best->steps), measure::BuildMethod::Schedule, ""});
-      cells[model].note =
+      cells[columns[c]].note =
           " [" + std::to_string(rec.best_trial) + "/" + std::to_string(rec.trials) + "]";
     }
     for (const auto &p : peers) {
@@ -135,7 +153,7 @@ int main(int argc, char **argv) {
       return cells.count(k) && cells[k].cost > 0 ? flops / cells[k].cost / 1e9 : 0.0;
     };
     std::printf("| `%s` |", w.key.c_str());
-    for (const auto &k : models) std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
+    for (const auto &k : columns) std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
     for (const auto &k : peers) {
       if (gf(k) > 0)
         std::printf(" %.1f%s |", gf(k), cells[k].note.c_str());
@@ -144,18 +162,34 @@ int main(int argc, char **argv) {
     }
     std::printf("\n");
     std::fflush(stdout);
-    for (const auto &k : models)
-      if (gf(k) > 0 && gf("random") > 0) speedup_logs[k].push_back(std::log(gf(k) / gf("random")));
-    if (gf("xgb") < gf("halide-adams2019"))
+    auto random_model = std::find(models.begin(), models.end(), "random");
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const std::string &model = models[c / dirs.size()];
+      if (gf(columns[c]) <= 0) continue;
+      gflops_logs[model].push_back(std::log(gf(columns[c])));
+      if (random_model == models.end()) continue;
+      // random's column of the same folder
+      size_t r = static_cast<size_t>(random_model - models.begin()) * dirs.size() + c % dirs.size();
+      if (gf(columns[r]) > 0)
+        speedup_logs[model].push_back(std::log(gf(columns[c]) / gf(columns[r])));
+    }
+    if (cells.count("halide-adams2019") && gf("xgb") < gf("halide-adams2019"))
       failures.push_back(w.key + ": xgb below Halide Adams2019");
-    if (w.op_name == "matmul" && gf("xgb") < 0.5 * gf("onednn"))
+    if (cells.count("onednn") && w.op_name == "matmul" && gf("xgb") < 0.5 * gf("onednn"))
       failures.push_back(w.key + ": xgb below half of oneDNN");
   }
   std::printf("\n");
   for (const auto &[k, logs] : speedup_logs) {
     double s = 0;
     for (double l : logs) s += l;
-    std::printf("geometric-mean speed of %s relative to random: %.3f (%zu workloads)\n", k.c_str(),
+    std::printf(
+        "geometric-mean speed of %s relative to random: %.3f (%zu workload x folder bests)\n",
+        k.c_str(), std::exp(s / std::max<size_t>(logs.size(), 1)), logs.size());
+  }
+  for (const auto &[k, logs] : gflops_logs) {
+    double s = 0;
+    for (double l : logs) s += l;
+    std::printf("geometric-mean GFLOP/s of %s: %.2f (%zu workload x folder bests)\n", k.c_str(),
                 std::exp(s / std::max<size_t>(logs.size(), 1)), logs.size());
   }
   for (const auto &f : failures) std::printf("NOT MET: %s\n", f.c_str());

@@ -4,13 +4,16 @@
 # model under runs/tune_<seed>/. Resumable in chunks: a killed run continues with --resume, a
 # finished one (marked .done) is skipped. Step 2, the side-by-side table with the peers, is
 # build/bench/compare_best (docs/benchmarks.md).
+# A model named `xgb-pretrained` is `--cost-model xgb --load-model $PRETRAINED` (default
+# runs/models/xgb-pretrained.json). RUNS_DIR overrides the folder.
 # Usage: bench/tune_bench.sh [N] [SEED] [MODELS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000}"; seed="${2:-1}"; models="${3:-xgb random}"
 # WORLDTUNE_BIN: a copy of the binary, so that rebuilding during a long run changes nothing.
 bin="${WORLDTUNE_BIN:-build/src/cli/worldtune}"
-dir="runs/tune_${seed}"
+dir="${RUNS_DIR:-runs/tune_${seed}}"
+pretrained="${PRETRAINED:-runs/models/xgb-pretrained.json}"
 mkdir -p "$dir"
 grep -v '^#' bench/core_workloads.txt | while read -r key; do
   [ -z "$key" ] && continue
@@ -22,7 +25,9 @@ grep -v '^#' bench/core_workloads.txt | while read -r key; do
     [ -s "$base.jsonl" ] && resume="--resume"
     echo "=== $model $key $resume ($(date -u +%H:%M:%S))"
     rc=0
-    "$bin" tune --workload "$key" --trials "$n" --cost-model "$model" --seed "$seed" $resume \
+    model_flags=(--cost-model "$model")
+    [ "$model" = xgb-pretrained ] && model_flags=(--cost-model xgb --load-model "$pretrained")
+    "$bin" tune --workload "$key" --trials "$n" "${model_flags[@]}" --seed "$seed" $resume \
       --records "$base.jsonl" < /dev/null >> "$base.out" 2>&1 || rc=$?
     # 0: done; 1: done but no valid schedule; anything else: an error, see the .out file.
     if [ "$rc" -le 1 ]; then touch "$base.done"; else echo "failed ($rc): $base.out"; fi

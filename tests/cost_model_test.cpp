@@ -2,6 +2,7 @@
 /// schedules, Ansor's random warm-up, and model files (round trip, refusals).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "cost_model/cost_model_registry.h"
@@ -176,6 +177,27 @@ TEST(XgbModel, LoadedModelPredictsAtOnceAndFineTunesOnTheResidual) {
   EXPECT_EQ(again.num_frozen(), 2);
   auto reloaded = again.predict(*d.task, rest);
   for (size_t i = 0; i < rest.size(); ++i) EXPECT_NEAR(reloaded[i], tuned[i], 1e-5);
+}
+
+TEST(XgbModel, FineTuningLearnsOnlyTheResidual) {
+  // Fine-tuned on the very programs it was trained on, the loaded model has little left to
+  // correct: predictions barely move. A local booster that ignored the loaded margins would learn
+  // the labels again and add them on top.
+  testing::ScratchDir dir;
+  Data d = make_data(200, 16);
+  save_pretrained(d, dir.file("m.json"));
+  std::vector<State> seen(d.states.begin(), d.states.begin() + 120);
+  XgbModel m(CostModelOptions{});
+  m.load(dir.file("m.json"));
+  auto before = m.predict(*d.task, seen);
+  m.update(measured(d, 0, 120));
+  auto after = m.predict(*d.task, seen);
+  double moved = 0, scale = 0;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    moved = std::max(moved, double(std::fabs(after[i] - before[i])));
+    scale = std::max(scale, double(std::fabs(before[i])));
+  }
+  EXPECT_LT(moved, 0.1 * scale) << "moved " << moved << ", scale " << scale;
 }
 
 TEST(XgbModel, FrozenModelIgnoresMeasurements) {

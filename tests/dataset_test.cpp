@@ -122,6 +122,29 @@ TEST(Dataset, XzCompressedRecordsReadLikePlainOnes) {
   EXPECT_EQ(groups[0].records.size(), 20u);
 }
 
+TEST(Dataset, LargeAndConcatenatedXzStreamsReadWhole) {
+  testing::ScratchDir dir;
+  // About 1 MB of records, beyond the reader's buffers, in two xz streams one after the other
+  // (what `xz` writes when appending).
+  std::vector<MeasureRecord> all;
+  for (int i = 0; i < 6; ++i)
+    for (MeasureRecord &r : records_on(machine("Xeon A", 8), 200, 1e-3 * (i + 1))) all.push_back(r);
+  std::vector<MeasureRecord> first(all.begin(), all.begin() + 500),
+      second(all.begin() + 500, all.end());
+  write(dir.file("1.jsonl"), first);
+  write(dir.file("2.jsonl"), second);
+  xz_file(dir.file("1.jsonl"), dir.file("1.xz"));
+  xz_file(dir.file("2.jsonl"), dir.file("2.xz"));
+  std::ofstream(dir.file("both.jsonl.xz"), std::ios::binary)
+      << slurp(dir.file("1.xz")) << slurp(dir.file("2.xz"));
+  ASSERT_GT(slurp(dir.file("1.jsonl")).size() + slurp(dir.file("2.jsonl")).size(), 600000u);
+  auto read = read_records(dir.file("both.jsonl.xz"));
+  ASSERT_EQ(read.size(), all.size());
+  for (size_t i = 0; i < all.size(); i += 97)
+    EXPECT_EQ(record_to_json(read[i]), record_to_json(all[i])) << i;
+  EXPECT_EQ(record_to_json(read.back()), record_to_json(all.back()));
+}
+
 TEST(Dataset, CorruptXzIsAnErrorNamingTheFileAndAppendingToXzIsRefused) {
   testing::ScratchDir dir;
   write(dir.file("a.jsonl"), records_on(machine("Xeon A", 8), 20, 1e-3));
@@ -167,6 +190,9 @@ TEST(Dataset, RecordsOfTwoMachinesNormalizeSeparately) {
   for (size_t i = 0; i < labels.size(); ++i)
     if (costs[i] == 2e-3 || costs[i] == 2e-2) EXPECT_FLOAT_EQ(labels[i], 0.5f);
   EXPECT_NE(groups[0].task->machine, groups[1].task->machine);
+  // A group where everything failed teaches nothing good about failing.
+  EXPECT_EQ(cost_model::normalized_throughput({"w @ m", "w @ m"}, {kFailedCost, kFailedCost}),
+            (std::vector<float>{0, 0}));
 }
 
 TEST(Dataset, CpuinfoIsParsed) {

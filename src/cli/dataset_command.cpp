@@ -17,6 +17,9 @@ int run_dataset(const DatasetCommandOptions &o) {
   mo.seed = 43 + d.seed;
   mo.random_warmup = false;
   cost_model::set_model_options(o.guide, o.model_options, mo);
+  d.guide = {{"model", o.guide},
+             {"options",
+              cost_model::with_defaults(mo, cost_model::find_cost_model(o.guide).options).values}};
   cost_model::make_cost_model(o.guide, mo);  // an unknown name fails before anything is measured
   auto guide = [&] { return cost_model::make_cost_model(o.guide, mo); };
   dataset::DatasetReport rep = dataset::make_dataset(d, guide, std::cout);

@@ -62,6 +62,7 @@ int run_tune(const TuneCommandOptions &o) {
   if (!o.load_model.empty()) model->load(o.load_model);
   tune::TuneOptions to = o.tune;
   to.model_file = o.load_model;
+  to.model_options = mo.values;
   tune::TuneReport rep = tune::tune(to, *model, std::cout);
 
   std::printf("\nsummary   %lld trials (%lld restored from the records), %.1f s\n",

@@ -145,8 +145,9 @@ std::vector<float> normalized_throughput(const std::vector<std::string> &groups,
     if (!inserted) it->second = std::min(it->second, costs[i]);
   }
   std::vector<float> out;
-  for (size_t i = 0; i < costs.size(); ++i)
-    out.push_back(static_cast<float>(std::max(min_cost[groups[i]] / costs[i], 0.0)));
+  for (size_t i = 0; i < costs.size(); ++i)  // a failure is 0 even where nothing succeeded
+    out.push_back(costs[i] >= kFailedCost ? 0.0f
+                                          : static_cast<float>(min_cost[groups[i]] / costs[i]));
   return out;
 }
 
@@ -274,7 +275,13 @@ void XgbModel::train(const std::vector<Sample> &valid) {
     check(XGBoosterBoostOneIter(handle, tm->get(), grad.data(), tp.weights.data(), tp.rows()),
           "a boosting round");
   }
-  check(XGBoosterBoostedRounds(handle, &rounds_), "counting rounds");
+  if (vm && best_round > 0) {
+    // With held-out workloads the trees past the best round only fit the training set: cut them.
+    BoosterHandle sliced = nullptr;
+    check(XGBoosterSlice(handle, 0, best_round, 1, &sliced), "cutting to the best round");
+    fresh = Booster(sliced);
+  }
+  check(XGBoosterBoostedRounds(fresh.get(), &rounds_), "counting rounds");
   booster_ = std::move(fresh);
 }
 

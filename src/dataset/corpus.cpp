@@ -35,10 +35,14 @@ std::vector<std::string> corpus_files(const std::vector<std::string> &paths) {
       files.push_back(p);
       continue;
     }
+    // Only the folder's own files: `data/corpus` must not read its train and validation splits
+    // as one.
     std::vector<std::string> found;
-    for (const auto &e : fs::recursive_directory_iterator(p))
-      if (e.is_regular_file() && is_records_name(e.path().filename().string()))
-        found.push_back(e.path().string());
+    for (auto it = fs::directory_iterator(p, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec))
+      if (it->is_regular_file() && is_records_name(it->path().filename().string()))
+        found.push_back(it->path().string());
+    WT_USER_CHECK(!ec, Io, "cannot read corpus folder '" << p << "': " << ec.message());
     WT_USER_CHECK(!found.empty(), Io,
                   "corpus folder '" << p << "' holds no records files (*.jsonl, *.jsonl.xz)");
     std::sort(found.begin(), found.end());
@@ -62,7 +66,11 @@ std::vector<CorpusGroup> load_corpus(const std::vector<std::string> &paths) {
         g.task = std::make_shared<search::SearchTask>();
         g.task->workload_key = r.workload;
         g.task->dag = w->second.dag;
-        g.task->hw = search::hardware_params_from_json(r.hardware);
+        try {
+          g.task->hw = search::hardware_params_from_json(r.hardware);
+        } catch (const UserError &e) {
+          throw UserError(e.kind(), file + ": " + e.what());
+        }
         g.task->target = r.target;
         g.task->flop_count = w->second.dag->flop_count();
         g.task->machine = r.machine_key();

@@ -19,9 +19,9 @@ struct CorpusGroup {
   std::vector<schedule::State> states;       ///< records[i]'s schedule
 };
 
-/// The records files a list of paths names: files as given, folders by their `*.jsonl` and
-/// `*.jsonl.xz` files (recursively, sorted). Throws UserError(Io) for a path that does not exist
-/// or a folder without records files.
+/// The records files a list of paths names: files as given, folders by their own `*.jsonl` and
+/// `*.jsonl.xz` files (not those of subfolders; sorted). Throws UserError(Io) for a path that does
+/// not exist or a folder without records files.
 std::vector<std::string> corpus_files(const std::vector<std::string> &paths);
 
 /// Every tuned record of the files, grouped; groups sorted by workload then machine.

@@ -76,17 +76,21 @@ uint64_t stable_hash(const std::string &s) {
   return h;
 }
 
+/// Everything a round's proposals and measurements depend on besides the seed and the records.
 nlohmann::json settings_json(const DatasetOptions &o, const std::string &target) {
   const measure::MeasureOptions &m = o.measure;
   return {{"format", kDatasetSettingsFormat},
           {"seed", o.seed},
           {"per_round", o.per_round},
           {"guided_fraction", o.guided_fraction},
+          {"guide", o.guide},
           {"target", target},
+          {"machine", machine_key(machine_json(host_machine(), target), target)},
           {"measure",
            {{"number", m.number},
             {"repeat", m.repeat},
             {"min_repeat_ms", m.min_repeat_ms},
+            {"run_timeout_s", m.run_timeout_s},
             {"cache_flush", m.cache_flush},
             {"threads", m.threads},
             {"input_seed", m.input_seed}}}};
@@ -94,7 +98,11 @@ nlohmann::json settings_json(const DatasetOptions &o, const std::string &target)
 
 /// Writes the settings into a new folder; refuses a folder made with other settings.
 void check_settings(const DatasetOptions &o, const std::string &target) {
-  fs::create_directories(o.out_dir);
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  WT_USER_CHECK(!ec && fs::is_directory(o.out_dir), Io,
+                "cannot make the corpus folder '" << o.out_dir
+                                                  << "': " << (ec ? ec.message() : "it is a file"));
   std::string path = (fs::path(o.out_dir) / "dataset.json").string();
   nlohmann::json now = settings_json(o, target);
   if (fs::exists(path)) {
@@ -116,7 +124,8 @@ void check_settings(const DatasetOptions &o, const std::string &target) {
   f << now.dump(2) << "\n";
   WT_USER_CHECK(f.good(), Io, "cannot write " << path);
   f.close();
-  fs::rename(path + ".tmp", path);
+  fs::rename(path + ".tmp", path, ec);
+  WT_USER_CHECK(!ec, Io, "cannot write " << path << ": " << ec.message());
 }
 
 /// One workload of the corpus and what this process keeps of it between passes.
@@ -170,6 +179,7 @@ std::vector<schedule::State> CorpusRun::propose(Entry &e, int k,
   std::vector<schedule::State> measured;
   for (const MeasureRecord &r : prefix)
     measured.push_back(schedule::State::replay(e.workload.dag, schedule::steps_from_json(r.steps)));
+  std::vector<schedule::State> out;
   if (is_guided_round(k, o_.guided_fraction)) {
     search::SketchPolicy policy(e.task, o_.search, seed);
     std::vector<search::MeasuredState> learned;
@@ -179,18 +189,21 @@ std::vector<schedule::State> CorpusRun::propose(Entry &e, int k,
     }
     std::unique_ptr<search::CostModel> model = guide_();
     model->update(learned);
-    return policy.next_batch(*model, o_.per_round, o_.per_round);
+    out = policy.next_batch(*model, o_.per_round, o_.per_round);
+    seed ^= 0x5BD1E995u;  // random top-up of a short guided round: a stream of its own
   }
-  std::set<std::string> done;
-  for (const schedule::State &s : measured) done.insert(s.key());
+  // Random annotations fill the round, so a round is short only when the space is: a short round
+  // would end the workload, every later pass deriving the same proposals again.
+  std::set<std::string> taken;
+  for (const schedule::State &s : measured) taken.insert(s.key());
+  for (const schedule::State &s : out) taken.insert(s.key());
   search::AnnotationParams ap;
   ap.hw = e.task->hw;
   Rng rng(seed);
-  std::vector<schedule::State> out;
-  for (schedule::State &s : search::sample_states(e.sketches, 2 * o_.per_round, ap, rng)) {
-    if (static_cast<int>(out.size()) == o_.per_round) break;
-    if (!done.count(s.key())) out.push_back(std::move(s));
-  }
+  for (int attempt = 0; attempt < 4 && static_cast<int>(out.size()) < o_.per_round; ++attempt)
+    for (schedule::State &s : search::sample_states(e.sketches, 2 * o_.per_round, ap, rng))
+      if (static_cast<int>(out.size()) < o_.per_round && taken.insert(s.key()).second)
+        out.push_back(std::move(s));
   return out;
 }
 
@@ -204,10 +217,11 @@ int64_t CorpusRun::run_round(Entry &e, const std::vector<MeasureRecord> &recs) {
     have.insert(schedule::steps_to_json(schedule::steps_from_json(r.steps)).dump());
     if (r.result.ok()) best = std::min(best, r.result.mean_cost());
   }
+  // The rest of round k (a killed run's round is finished, never overfilled).
+  int room = std::min(o_.count, (k + 1) * o_.per_round) - n;
   std::vector<schedule::State> todo;
   for (schedule::State &s : propose(e, k, prefix))
-    if (!have.count(s.key()) && n + static_cast<int>(todo.size()) < o_.count)
-      todo.push_back(std::move(s));
+    if (!have.count(s.key()) && static_cast<int>(todo.size()) < room) todo.push_back(std::move(s));
   if (todo.empty()) return 0;
   if (!e.measurer) {
     e.measurer = std::make_unique<measure::ProgramMeasurer>(e.workload, o_.measure, e.task->hw,
@@ -254,6 +268,10 @@ DatasetReport CorpusRun::run() {
     e.task->flop_count = e.workload.dag->flop_count();
     e.task->machine = machine_key(machine_json(host_machine(), target_), target_);
     e.path = (fs::path(o_.out_dir) / workload_file_name(e.workload.key)).string();
+    WT_USER_CHECK(!fs::exists(e.path + ".xz"), BadArgument,
+                  o_.out_dir << " holds " << e.path
+                             << ".xz, a packed corpus: dataset appends to plain records files; "
+                                "measure into another folder (or unxz it)");
     search::SketchParams sp = o_.search.sketch;
     sp.hw = hw;
     e.sketches = search::generate_sketches(schedule::State(e.workload.dag), sp);
@@ -274,6 +292,15 @@ DatasetReport CorpusRun::run() {
       std::vector<MeasureRecord> recs = read_entry(e);
       if (static_cast<int>(recs.size()) >= o_.count) continue;
       progressed |= run_round(e, recs) > 0;
+    }
+  }
+  for (const Entry &e : entries_) {
+    int64_t n = static_cast<int64_t>(read_entry(e).size());
+    if (n < o_.count) {
+      rep_.short_workloads.push_back(e.workload.key);
+      if (o_.verbose)
+        out_ << "warning: " << e.workload.key << " stopped at " << n << " of " << o_.count
+             << " records: its search space gave no new programs\n";
     }
   }
   rep_.total = total_;

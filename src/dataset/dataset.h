@@ -14,6 +14,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct DatasetOptions {
   int count = 256;                     ///< records per workload (failures included)
   int per_round = 32;
   double guided_fraction = 0.5;
+  nlohmann::json guide;  ///< the guide model's name and options, kept with the settings
   uint64_t seed = 1;
   measure::MeasureOptions measure;
   search::SearchParams search;
@@ -52,6 +54,7 @@ struct DatasetReport {
   int64_t measured = 0;  ///< records written by this invocation
   int64_t succeeded = 0;
   int64_t total = 0;  ///< records of the listed workloads in the folder at the end
+  std::vector<std::string> short_workloads;  ///< ended below the count: their space ran out
   double seconds = 0;
 };
 

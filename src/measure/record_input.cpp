@@ -16,6 +16,23 @@ namespace {
 
 constexpr unsigned char kXzMagic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
 
+const char *lzma_error_name(lzma_ret rc) {
+  switch (rc) {
+    case LZMA_FORMAT_ERROR:
+      return "not an xz stream";
+    case LZMA_DATA_ERROR:
+      return "data error";
+    case LZMA_BUF_ERROR:
+      return "unexpected end of input";
+    case LZMA_MEM_ERROR:
+      return "out of memory";
+    case LZMA_OPTIONS_ERROR:
+      return "unsupported options";
+    default:
+      return "error";
+  }
+}
+
 /// Decodes an xz file (concatenated streams included, as `xz` writes when appending) chunk by
 /// chunk, so a corpus is never held in memory whole.
 class XzInput : public std::streambuf {
@@ -54,8 +71,8 @@ class XzInput : public std::streambuf {
       return;
     }
     WT_USER_CHECK(rc == LZMA_OK, BadRecord,
-                  path_ << ": the xz data is corrupt or cut short (liblzma error " << rc
-                        << "); records before that point were read");
+                  path_ << ": the xz data is " << (rc == LZMA_BUF_ERROR ? "cut short" : "corrupt")
+                        << " (liblzma: " << lzma_error_name(rc) << ")");
   }
 
   std::string path_;

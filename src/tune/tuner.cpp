@@ -102,6 +102,7 @@ nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int 
           {"per_round", per_round},
           {"cost_model", model},
           {"model_file", o.model_file},
+          {"model_options", o.model_options},
           {"population", p.evolutionary_search_population},
           {"generations", p.evolutionary_search_num_iters},
           {"mutation_prob", p.evolutionary_search_mutation_prob},
@@ -123,6 +124,8 @@ void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool ha
                   BadRecord, path << " is not a " << kRunSettingsFormat << " run settings file");
     if (has_records) {
       for (const auto &[key, value] : now.items()) {
+        // Settings added since a run was recorded match it when left at their default (empty).
+        if (!was.contains(key) && value.empty()) continue;
         nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
         WT_USER_CHECK(old == value, BadArgument,
                       "--resume needs the settings of the run recorded in "

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,9 @@ struct TuneOptions {
   search::SearchParams search;
   TaskSchedulerParams scheduler;
   std::string model_file;  ///< the model file the cost model was loaded from ("" for none)
-  bool verbose = true;     ///< progress on the output stream
+  /// The cost model's options given (--model-option), kept in the run settings.
+  nlohmann::json model_options = nlohmann::json::object();
+  bool verbose = true;  ///< progress on the output stream
 };
 
 struct TaskSummary {
