@@ -100,6 +100,22 @@ TEST(CliDataset, ResumeAfterSigkillMeasuresNothingTwice) {
   EXPECT_NE(other.out.find("was made with seed 3, this run has 4"), std::string::npos) << other.out;
 }
 
+TEST(CliDataset, AWorkloadWhoseSpaceRunsOutIsNamed) {
+  testing::ScratchDir dir;
+  std::string list = dir.file("list.txt");
+  std::ofstream(list) << "norm:B=1,M=1,N=2\n";  // a handful of distinct schedules at most
+  auto r = run_cli("dataset --workloads " + list + " --out " + dir.file("c") +
+                   " --count 400 --per-round 8 --number 1 --min-repeat-ms 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::string> keys = step_keys(dir.file("c/norm__B1_M1_N2.jsonl"));
+  ASSERT_LT(keys.size(), 400u);
+  EXPECT_EQ(std::set<std::string>(keys.begin(), keys.end()).size(), keys.size());
+  EXPECT_NE(r.out.find("warning: norm:B=1,M=1,N=2 stopped at " + std::to_string(keys.size()) +
+                       " of 400 records"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(CliDataset, TrainEvalAndTuneWithThePretrainedModel) {
   testing::ScratchDir dir;
   std::string list = dir.file("list.txt");

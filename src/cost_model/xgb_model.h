@@ -5,8 +5,8 @@
 /// Pretrained use (TenSet's "xgb pretrained", Zheng et al. 2021): `worldtune train` fits it on a
 /// corpus with early stopping on held-out workloads. Loaded from a file, its boosters are kept
 /// frozen and predict from the first round; measurements of the run then train a local booster on
-/// the residual (the loaded boosters' margins are its base margin, TenSet's "plus" few-shot mode),
-/// unless the option `frozen` is set.
+/// the residual (the loaded boosters' margins are its base margin: TenSet's `plus_mix_task`
+/// few-shot mode), unless the option `frozen` is set (TenSet's `xgb-no-update`).
 #pragma once
 
 #include <map>
