@@ -59,10 +59,6 @@ void print_row(const std::string &name, int programs, int failed,
 int run_eval_model(const EvalModelOptions &o) {
   std::unique_ptr<search::CostModel> model = model_for_eval(o.model);
   std::vector<dataset::CorpusGroup> groups = dataset::load_corpus(o.corpus);
-  WT_USER_CHECK(!groups.empty(), BadArgument,
-                "the corpus (" << join_mapped(o.corpus, ", ", [](const std::string &p) {
-                  return p;
-                }) << ") holds no tuned records");
   training::EvalReport rep = training::evaluate_model(*model, groups);
   std::printf("model %s (%s) on %zu workload group(s)\n\n", o.model.c_str(), model->name().c_str(),
               rep.groups.size());

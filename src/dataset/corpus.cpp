@@ -80,6 +80,9 @@ std::vector<CorpusGroup> load_corpus(const std::vector<std::string> &paths) {
       g.records.push_back(std::move(r));
     }
   }
+  WT_USER_CHECK(!groups.empty(), BadArgument,
+                "the corpus (" << join_mapped(paths, ", ", [](const std::string &p) { return p; })
+                               << ") holds no tuned records");
   std::vector<CorpusGroup> out;
   for (auto &[key, g] : groups) out.push_back(std::move(g));
   return out;

@@ -24,7 +24,8 @@ struct CorpusGroup {
 /// not exist or a folder without records files.
 std::vector<std::string> corpus_files(const std::vector<std::string> &paths);
 
-/// Every tuned record of the files, grouped; groups sorted by workload then machine.
+/// Every tuned record of the files, grouped; groups sorted by workload then machine. Throws
+/// UserError(BadArgument) naming the paths when they hold no tuned record.
 std::vector<CorpusGroup> load_corpus(const std::vector<std::string> &paths);
 
 /// The groups' records as the measured states a cost model learns from.

@@ -33,10 +33,6 @@ TrainReport train_model(const TrainOptions &o, std::ostream &out) {
   WT_USER_CHECK(o.valid_share >= 0 && o.valid_share < 1, BadArgument,
                 "--valid-share must be in [0, 1)");
   std::vector<dataset::CorpusGroup> groups = dataset::load_corpus(o.corpus);
-  WT_USER_CHECK(!groups.empty(), BadArgument,
-                "the corpus (" << join_mapped(o.corpus, ", ", [](const std::string &p) {
-                  return p;
-                }) << ") holds no tuned records");
   std::vector<std::string> held = held_out_workloads(groups, o.valid_share, o.seed);
   std::set<std::string> held_set(held.begin(), held.end());
   std::vector<dataset::CorpusGroup> train, valid;
