@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # \file Issue 9's tuning benchmark: N trials (default 64) on each workload of
 # bench/core_workloads.txt with the pretrained xgb model (runs/models/xgb-pretrained.json, trained
-# on data/corpus/train first when missing), xgb from scratch and random, for seeds 1..S (default
+# on every data/corpus/train* folder first when missing), xgb from scratch and random, for seeds 1..S (default
 # 3), one folder per seed under runs/pretrained_<N>/; then every best is re-measured side by side,
 # all seeds and models of a workload in one process and the same interleaved rounds
 # (build/bench/compare_best, no peers), and the geometric means are printed. Resumable: rerun the
@@ -15,7 +15,9 @@ bin="${WORLDTUNE_BIN:-build/src/cli/worldtune}"
 model="${PRETRAINED:-runs/models/xgb-pretrained.json}"
 if [ ! -f "$model" ]; then
   mkdir -p "$(dirname "$model")"
-  "$bin" train --corpus data/corpus/train --out "$model"
+  corpora=()
+  for d in data/corpus/train*/; do corpora+=(--corpus "${d%/}"); done
+  "$bin" train "${corpora[@]}" --out "$model"
 fi
 export PRETRAINED="$model"
 dirs=()

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# \file Packs corpus folders made by `worldtune dataset` (default runs/corpus/{train,validation})
-# into the shipped corpus: data/corpus/<split>/<workload>.jsonl.xz (xz -9, complete lines only, so
+# \file Packs corpus folders made by `worldtune dataset` (every folder of runs/corpus holding a
+# dataset.json: train, validation, train-xeon, ...) into the shipped corpus:
+# data/corpus/<split>/<workload>.jsonl.xz (xz -9, complete lines only, so
 # a corpus still being measured packs cleanly) and data/corpus/manifest.json (workloads, counts,
 # machines, settings, the worldtune commit). Every worldtune command reads the .xz files as they
 # are. Usage: scripts/pack_corpus.sh [SRC=runs/corpus] [DST=data/corpus]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src="${1:-runs/corpus}"; dst="${2:-data/corpus}"
-for split in train validation; do
-  [ -d "$src/$split" ] || continue
+for settings in "$src"/*/dataset.json; do
+  [ -f "$settings" ] || continue
+  split=$(basename "$(dirname "$settings")")
   mkdir -p "$dst/$split"
   cp "$src/$split/dataset.json" "$dst/$split/dataset.json"
   for f in "$src/$split"/*.jsonl; do
@@ -26,7 +28,9 @@ dst, commit = sys.argv[1], sys.argv[2]
 manifest = {"format": "worldtune-corpus-manifest-1", "worldtune_commit": commit,
             "packed_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "splits": {}}
-for split in ("train", "validation"):
+for split in sorted(os.listdir(dst)):
+    if not os.path.isfile(os.path.join(dst, split, "dataset.json")):
+        continue
     files = sorted(glob.glob(os.path.join(dst, split, "*.jsonl.xz")))
     if not files:
         continue

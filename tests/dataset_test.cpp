@@ -1,5 +1,6 @@
 /// \file Corpora: workload lists, round kinds, xz-compressed records read like plain ones, two
-/// machines forming two label groups, and the ranking metrics on cases with known answers.
+/// machines forming two label groups, settings files compared key by key, and the ranking metrics
+/// on cases with known answers.
 #include "dataset/dataset.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include "dataset/corpus.h"
 #include "measure_test_util.h"
 #include "support/machine.h"
+#include "support/settings_file.h"
 #include "test_states.h"
 #include "training/ranking_metrics.h"
 #include "worldtune/error.h"
@@ -203,6 +205,35 @@ TEST(Dataset, CpuinfoIsParsed) {
   EXPECT_EQ(m.vendor, "AuthenticAMD");
   EXPECT_EQ(m.family, 25);
   EXPECT_EQ(m.model, 17);
+}
+
+TEST(SettingsFile, ResumesCompareKeyByKeyAndRefuseOtherFiles) {
+  testing::ScratchDir dir;
+  nlohmann::json was = {{"format", "f-1"}, {"seed", 1}, {"per_round", 32}};
+  write_json_file(dir.file("s.json"), was, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("s.json.tmp")));
+  EXPECT_EQ(read_settings_file(dir.file("s.json"), "f-1"), was);
+  EXPECT_EQ(changed_setting(was, was), "");
+  nlohmann::json now = was;
+  now["per_round"] = 64;
+  EXPECT_EQ(changed_setting(was, now), "per_round");
+  now = was;
+  now["model_options"] = nlohmann::json::object();  // added later, left empty: still matches
+  EXPECT_EQ(changed_setting(was, now), "");
+  now["guide"] = "xgb";  // added later with a value: a change
+  EXPECT_EQ(changed_setting(was, now), "guide");
+  for (const char *bad : {"{\"format\": \"f-2\"}", "{\"format\": 3}", "[1]", "{not json"}) {
+    std::ofstream(dir.file("bad.json")) << bad;
+    try {
+      read_settings_file(dir.file("bad.json"), "f-1");
+      FAIL() << bad;
+    } catch (const UserError &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::BadRecord);
+      EXPECT_NE(std::string(e.what()).find("bad.json is not a f-1 settings file"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(RankingMetrics, KnownAnswers) {

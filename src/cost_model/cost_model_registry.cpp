@@ -6,6 +6,7 @@
 
 #include "cost_model/random_model.h"
 #include "cost_model/xgb_model.h"
+#include "support/settings_file.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 
@@ -127,16 +128,7 @@ nlohmann::json read_model_file(const std::string &path, const std::string &expec
 }
 
 void write_model_file(const std::string &path, const nlohmann::json &j) {
-  // Write then rename, so a kill never leaves half a model behind.
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    WT_USER_CHECK(out.good(), Io, "cannot write model file " << path);
-    out << j.dump() << "\n";
-    WT_USER_CHECK(out.good(), Io, "cannot write model file " << path);
-  }
-  WT_USER_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, Io,
-                "cannot write model file " << path);
+  write_json_file(path, j);
 }
 
 std::unique_ptr<search::CostModel> load_cost_model(const std::string &path,

@@ -18,6 +18,7 @@
 #include "search/sketch_rules.h"
 #include "support/machine.h"
 #include "support/rng.h"
+#include "support/settings_file.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
@@ -105,27 +106,14 @@ void check_settings(const DatasetOptions &o, const std::string &target) {
                                                   << "': " << (ec ? ec.message() : "it is a file"));
   std::string path = (fs::path(o.out_dir) / "dataset.json").string();
   nlohmann::json now = settings_json(o, target);
-  if (fs::exists(path)) {
-    std::ifstream in(path);
-    nlohmann::json was = nlohmann::json::parse(in, nullptr, false);
-    WT_USER_CHECK(
-        !was.is_discarded() && was.is_object() && was.value("format", "") == kDatasetSettingsFormat,
-        BadRecord, path << " is not a " << kDatasetSettingsFormat << " settings file");
-    for (const auto &[key, value] : now.items()) {
-      nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
-      WT_USER_CHECK(old == value, BadArgument,
-                    o.out_dir << " was made with " << key << " " << quote_cut(old.dump())
-                              << ", this run has " << quote_cut(value.dump())
-                              << ": resume with the same settings or use another folder");
-    }
-    return;
-  }
-  std::ofstream f(path + ".tmp");
-  f << now.dump(2) << "\n";
-  WT_USER_CHECK(f.good(), Io, "cannot write " << path);
-  f.close();
-  fs::rename(path + ".tmp", path, ec);
-  WT_USER_CHECK(!ec, Io, "cannot write " << path << ": " << ec.message());
+  if (!fs::exists(path)) return write_json_file(path, now, 2);
+  nlohmann::json was = read_settings_file(path, kDatasetSettingsFormat);
+  std::string key = changed_setting(was, now);
+  nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
+  WT_USER_CHECK(key.empty(), BadArgument,
+                o.out_dir << " was made with " << key << " " << quote_cut(old.dump())
+                          << ", this run has " << quote_cut(now[key].dump())
+                          << ": resume with the same settings or use another folder");
 }
 
 /// One workload of the corpus and what this process keeps of it between passes.

@@ -18,6 +18,7 @@
 #include "ir/workload.h"
 #include "measure/program_measurer.h"
 #include "support/machine.h"
+#include "support/settings_file.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
@@ -117,34 +118,21 @@ void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool ha
                         std::ostream &out) {
   std::string path = o.records + ".run.json";
   if (std::filesystem::exists(path)) {
-    std::ifstream in(path);
-    nlohmann::json was = nlohmann::json::parse(in, nullptr, false);
-    WT_USER_CHECK(!was.is_discarded() && was.is_object() && was.contains("format") &&
-                      was["format"] == kRunSettingsFormat,
-                  BadRecord, path << " is not a " << kRunSettingsFormat << " run settings file");
+    nlohmann::json was = read_settings_file(path, kRunSettingsFormat);
     if (has_records) {
-      for (const auto &[key, value] : now.items()) {
-        // Settings added since a run was recorded match it when left at their default (empty).
-        if (!was.contains(key) && value.empty()) continue;
-        nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
-        WT_USER_CHECK(old == value, BadArgument,
-                      "--resume needs the settings of the run recorded in "
-                          << o.records << ": " << key << " was " << quote_cut(old.dump())
-                          << ", now " << quote_cut(value.dump()) << " (" << path << ")");
-      }
+      std::string key = changed_setting(was, now);
+      nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
+      WT_USER_CHECK(key.empty(), BadArgument,
+                    "--resume needs the settings of the run recorded in "
+                        << o.records << ": " << key << " was " << quote_cut(old.dump()) << ", now "
+                        << quote_cut(now[key].dump()) << " (" << path << ")");
       return;
     }
   } else if (has_records && o.verbose) {
     out << "warning: " << path << " is missing: cannot check that this resume uses the settings "
         << "of the recorded run\n";
   }
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << now.dump(2) << "\n";
-    WT_USER_CHECK(f.good(), Io, "cannot write " << path);
-  }
-  WT_USER_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, Io, "cannot write " << path);
+  write_json_file(path, now, 2);
 }
 
 void print_table(std::ostream &out, const std::vector<TaskState> &tasks, int round, int64_t trials,

@@ -1,0 +1,39 @@
+/// \file Writing, reading and comparing whole JSON files (see settings_file.h).
+#include "support/settings_file.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "worldtune/error.h"
+
+namespace worldtune {
+
+void write_json_file(const std::string &path, const nlohmann::json &j, int indent) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    WT_USER_CHECK(out.good(), Io, "cannot write " << path);
+    out << j.dump(indent) << "\n";
+    WT_USER_CHECK(out.good(), Io, "cannot write " << path);
+  }
+  WT_USER_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, Io, "cannot write " << path);
+}
+
+nlohmann::json read_settings_file(const std::string &path, const std::string &format) {
+  std::ifstream in(path);
+  WT_USER_CHECK(in.good(), Io, "cannot open " << path);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  WT_USER_CHECK(!j.is_discarded() && j.is_object() && j.contains("format") && j["format"] == format,
+                BadRecord, path << " is not a " << format << " settings file");
+  return j;
+}
+
+std::string changed_setting(const nlohmann::json &was, const nlohmann::json &now) {
+  for (const auto &[key, value] : now.items()) {
+    if (!was.contains(key) && value.empty()) continue;
+    if (!was.contains(key) || was[key] != value) return key;
+  }
+  return "";
+}
+
+}  // namespace worldtune

@@ -1,0 +1,24 @@
+/// \file JSON files worldtune writes whole and reads back before it continues a job: the run
+/// settings of `tune`, the settings of a `dataset` folder, model files. Written through a
+/// temporary file and a rename, so a kill never leaves half a file; settings files are compared
+/// key by key, so a refused resume names the setting that changed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace worldtune {
+
+/// Writes `j` (dumped with `indent`, -1 for one line) to `path` through `path.tmp` and a rename;
+/// an Io error naming the path when it cannot.
+void write_json_file(const std::string &path, const nlohmann::json &j, int indent = -1);
+
+/// Reads the settings file `path`: a JSON object whose "format" is `format`, else a BadRecord
+/// error naming the path and the format expected.
+nlohmann::json read_settings_file(const std::string &path, const std::string &format);
+
+/// The first key of `now` whose value differs from the one in `was`, or "" when all match. A key
+/// that `was` lacks matches a value left empty: settings added later keep old files resumable.
+std::string changed_setting(const nlohmann::json &was, const nlohmann::json &now);
+
+}  // namespace worldtune
