@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # \file Issue 9's tuning benchmark: N trials (default 64) on each workload of
 # bench/core_workloads.txt with the pretrained xgb model (runs/models/xgb-pretrained.json, trained
-# on every data/corpus/train* folder first when missing), xgb from scratch and random, for seeds 1..S (default
-# 3), one folder per seed under runs/pretrained_<N>/; then every best is re-measured side by side,
+# on every data/corpus/train* folder first when missing), xgb from scratch and random, for seeds
+# 1..S (default 3), one folder per seed under runs/pretrained_<N>/; then every best is re-measured side by side,
 # all seeds and models of a workload in one process and the same interleaved rounds
 # (build/bench/compare_best, no peers), and the geometric means are printed. Resumable: rerun the
 # same command after a kill.

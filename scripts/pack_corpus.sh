@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # \file Packs corpus folders made by `worldtune dataset` (every folder of runs/corpus holding a
 # dataset.json: train, validation, train-xeon, ...) into the shipped corpus:
-# data/corpus/<split>/<workload>.jsonl.xz (xz -9, complete lines only, so
-# a corpus still being measured packs cleanly) and data/corpus/manifest.json (workloads, counts,
-# machines, settings, the worldtune commit). Every worldtune command reads the .xz files as they
+# data/corpus/<split>/<workload>.jsonl.xz (xz -9, complete lines only, so a corpus still being
+# measured packs cleanly) and data/corpus/manifest.json (workloads, counts, machines, settings,
+# the worldtune commit). Every worldtune command reads the .xz files as they
 # are. Usage: scripts/pack_corpus.sh [SRC=runs/corpus] [DST=data/corpus]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ for settings in "$src"/*/dataset.json; do
   [ -f "$settings" ] || continue
   split=$(basename "$(dirname "$settings")")
   mkdir -p "$dst/$split"
-  cp "$src/$split/dataset.json" "$dst/$split/dataset.json"
+  cp "$settings" "$dst/$split/dataset.json"
   for f in "$src/$split"/*.jsonl; do
     [ -s "$f" ] || continue
     out="$dst/$split/$(basename "$f").xz"

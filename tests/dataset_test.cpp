@@ -213,15 +213,22 @@ TEST(SettingsFile, ResumesCompareKeyByKeyAndRefuseOtherFiles) {
   write_json_file(dir.file("s.json"), was, 2);
   EXPECT_FALSE(std::filesystem::exists(dir.file("s.json.tmp")));
   EXPECT_EQ(read_settings_file(dir.file("s.json"), "f-1"), was);
-  EXPECT_EQ(changed_setting(was, was), "");
+  EXPECT_FALSE(changed_setting(was, was));
   nlohmann::json now = was;
   now["per_round"] = 64;
-  EXPECT_EQ(changed_setting(was, now), "per_round");
+  std::optional<SettingChange> c = changed_setting(was, now);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->key, "per_round");
+  EXPECT_EQ(c->was, 32);
+  EXPECT_EQ(c->now, 64);
   now = was;
   now["model_options"] = nlohmann::json::object();  // added later, left empty: still matches
-  EXPECT_EQ(changed_setting(was, now), "");
-  now["guide"] = "xgb";  // added later with a value: a change
-  EXPECT_EQ(changed_setting(was, now), "guide");
+  EXPECT_FALSE(changed_setting(was, now));
+  now["guide"] = "xgb";  // added later with a value: a change from nothing
+  c = changed_setting(was, now);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->key, "guide");
+  EXPECT_TRUE(c->was.is_null());
   for (const char *bad : {"{\"format\": \"f-2\"}", "{\"format\": 3}", "[1]", "{not json"}) {
     std::ofstream(dir.file("bad.json")) << bad;
     try {

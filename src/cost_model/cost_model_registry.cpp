@@ -1,7 +1,6 @@
 /// \file The table of cost models, option checking and the shared model-file header.
 #include "cost_model/cost_model_registry.h"
 
-#include <cstdio>
 #include <fstream>
 
 #include "cost_model/random_model.h"

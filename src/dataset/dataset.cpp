@@ -108,11 +108,10 @@ void check_settings(const DatasetOptions &o, const std::string &target) {
   nlohmann::json now = settings_json(o, target);
   if (!fs::exists(path)) return write_json_file(path, now, 2);
   nlohmann::json was = read_settings_file(path, kDatasetSettingsFormat);
-  std::string key = changed_setting(was, now);
-  nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
-  WT_USER_CHECK(key.empty(), BadArgument,
-                o.out_dir << " was made with " << key << " " << quote_cut(old.dump())
-                          << ", this run has " << quote_cut(now[key].dump())
+  std::optional<SettingChange> c = changed_setting(was, now);
+  WT_USER_CHECK(!c, BadArgument,
+                o.out_dir << " was made with " << c->key << " " << quote_cut(c->was.dump())
+                          << ", this run has " << quote_cut(c->now.dump())
                           << ": resume with the same settings or use another folder");
 }
 

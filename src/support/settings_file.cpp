@@ -28,12 +28,15 @@ nlohmann::json read_settings_file(const std::string &path, const std::string &fo
   return j;
 }
 
-std::string changed_setting(const nlohmann::json &was, const nlohmann::json &now) {
+std::optional<SettingChange> changed_setting(const nlohmann::json &was, const nlohmann::json &now) {
   for (const auto &[key, value] : now.items()) {
-    if (!was.contains(key) && value.empty()) continue;
-    if (!was.contains(key) || was[key] != value) return key;
+    if (!was.contains(key)) {
+      if (value.empty()) continue;
+      return SettingChange{key, nullptr, value};
+    }
+    if (was[key] != value) return SettingChange{key, was[key], value};
   }
-  return "";
+  return std::nullopt;
 }
 
 }  // namespace worldtune

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace worldtune {
@@ -17,8 +18,15 @@ void write_json_file(const std::string &path, const nlohmann::json &j, int inden
 /// error naming the path and the format expected.
 nlohmann::json read_settings_file(const std::string &path, const std::string &format);
 
-/// The first key of `now` whose value differs from the one in `was`, or "" when all match. A key
-/// that `was` lacks matches a value left empty: settings added later keep old files resumable.
-std::string changed_setting(const nlohmann::json &was, const nlohmann::json &now);
+/// A setting whose recorded value (`was`, null when the file lacks it) differs from this run's.
+struct SettingChange {
+  std::string key;
+  nlohmann::json was, now;
+};
+
+/// The first key of `now` whose value differs from the one in `was`, or nothing when all match.
+/// A key that `was` lacks matches a value left empty: settings added later keep old files
+/// resumable.
+std::optional<SettingChange> changed_setting(const nlohmann::json &was, const nlohmann::json &now);
 
 }  // namespace worldtune

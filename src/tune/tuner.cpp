@@ -120,12 +120,11 @@ void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool ha
   if (std::filesystem::exists(path)) {
     nlohmann::json was = read_settings_file(path, kRunSettingsFormat);
     if (has_records) {
-      std::string key = changed_setting(was, now);
-      nlohmann::json old = was.contains(key) ? was[key] : nlohmann::json();
-      WT_USER_CHECK(key.empty(), BadArgument,
+      std::optional<SettingChange> c = changed_setting(was, now);
+      WT_USER_CHECK(!c, BadArgument,
                     "--resume needs the settings of the run recorded in "
-                        << o.records << ": " << key << " was " << quote_cut(old.dump()) << ", now "
-                        << quote_cut(now[key].dump()) << " (" << path << ")");
+                        << o.records << ": " << c->key << " was " << quote_cut(c->was.dump())
+                        << ", now " << quote_cut(c->now.dump()) << " (" << path << ")");
       return;
     }
   } else if (has_records && o.verbose) {
