@@ -1,11 +1,8 @@
 /// \file The table of cost models, option checking and the shared model-file header.
 #include "cost_model/cost_model_registry.h"
 
-#include <fstream>
-
 #include "cost_model/random_model.h"
 #include "cost_model/xgb_model.h"
-#include "support/settings_file.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 
@@ -96,38 +93,10 @@ void set_model_options(const std::string &model, const std::vector<std::string> 
   }
 }
 
-CostModelOptions with_defaults(CostModelOptions options,
-                               const std::vector<ModelOptionSpec> &specs) {
-  for (const ModelOptionSpec &s : specs)
-    if (!options.values.contains(s.name)) options.values[s.name] = s.default_value;
-  return options;
-}
-
 std::unique_ptr<search::CostModel> make_cost_model(const std::string &name,
                                                    CostModelOptions options) {
   const CostModelEntry &e = find_cost_model(name);
   return e.make(with_defaults(std::move(options), e.options));
-}
-
-nlohmann::json read_model_file(const std::string &path, const std::string &expected_model) {
-  std::ifstream in(path);
-  WT_USER_CHECK(in.good(), BadModel, "cannot open model file " << path);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  WT_USER_CHECK(!j.is_discarded() && j.is_object(), BadModel,
-                path << ": not a worldtune model file (corrupt or not JSON)");
-  // Fields are compared as JSON values: a field of the wrong type is a mismatch, not a crash.
-  auto field = [&](const char *name) { return j.contains(name) ? j[name] : nlohmann::json(); };
-  WT_USER_CHECK(field("format") == kModelFormat, BadModel,
-                path << ": model file format " << field("format").dump() << ", this build reads '"
-                     << kModelFormat << "'");
-  WT_USER_CHECK(
-      expected_model.empty() || field("model") == expected_model, BadModel,
-      path << ": holds a " << field("model").dump() << " model, not '" << expected_model << "'");
-  return j;
-}
-
-void write_model_file(const std::string &path, const nlohmann::json &j) {
-  write_json_file(path, j);
 }
 
 std::unique_ptr<search::CostModel> load_cost_model(const std::string &path,

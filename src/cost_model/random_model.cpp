@@ -1,7 +1,7 @@
 /// \file Uniform random scores from the model's own seeded generator.
 #include "cost_model/random_model.h"
 
-#include "cost_model/cost_model_registry.h"
+#include "cost_model/model_file.h"
 
 namespace worldtune::cost_model {
 

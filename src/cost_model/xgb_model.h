@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "cost_model/cost_model_registry.h"
+#include "cost_model/model_file.h"
 #include "search/cost_model.h"
 #include "support/rng.h"
 

@@ -161,6 +161,7 @@ ComputeDAG::ComputeDAG(std::vector<Op> ops) : ops_(std::move(ops)) {
   int n = num_ops();
   consumers_.assign(n, {});
   producers_.assign(n, {});
+  op_flops_.assign(n, 0.0);
   for (int i = 0; i < n; ++i) {
     const Op &op = ops_[i];
     if (op.is_placeholder) continue;
@@ -179,8 +180,9 @@ ComputeDAG::ComputeDAG(std::vector<Op> ops) : ops_(std::move(ops)) {
     double reduce_len = 1;
     for (const Axis &a : op.reduce_axes) reduce_len *= static_cast<double>(a.extent);
     double combine = op.reduce == ReduceKind::None ? 0 : 1;
-    flops_ +=
+    op_flops_[i] =
         static_cast<double>(op.num_elements()) * reduce_len * (count_float_ops(op.body) + combine);
+    flops_ += op_flops_[i];
   }
   for (int i = 0; i < n; ++i)
     access_.push_back(analyze(ops_[i], producers_[i], consumers_[i].empty()));

@@ -70,6 +70,8 @@ class ComputeDAG {
   /// Floating-point operations of the whole program (float arithmetic in bodies, plus one per
   /// reduction combine), as TVM's FlopEstimator counts them.
   double flop_count() const { return flops_; }
+  /// The share of flop_count() op id computes (0 for placeholders).
+  double op_flop_count(int id) const { return op_flops_.at(id); }
 
   /// Ansor's ElementWiseMatch: a chain of single-consumer, same-shape, elementwise reads leads from
   /// op to target.
@@ -90,6 +92,7 @@ class ComputeDAG {
   std::vector<std::vector<int>> producers_;
   std::vector<OpAccessInfo> access_;
   double flops_ = 0;
+  std::vector<double> op_flops_;
 };
 
 /// Handle to a tensor while a DAG is being built; calling it makes a load expression.
