@@ -5,7 +5,9 @@
 # finished one (marked .done) is skipped. Step 2, the side-by-side table with the peers, is
 # build/bench/compare_best (docs/benchmarks.md).
 # A model named `xgb-pretrained` is `--cost-model xgb --load-model $PRETRAINED` (default
-# runs/models/xgb-pretrained.json). RUNS_DIR overrides the folder.
+# runs/models/xgb-pretrained.json); `world` uses the shipped weights, `world-offline` the same
+# without online fine-tuning, and `world-<name>` the weights runs/models/world-<name>.json (the
+# ablations of bench/world_ablations.sh). RUNS_DIR overrides the folder.
 # Usage: bench/tune_bench.sh [N] [SEED] [MODELS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,11 @@ grep -v '^#' bench/core_workloads.txt | while read -r key; do
     echo "=== $model $key $resume ($(date -u +%H:%M:%S))"
     rc=0
     model_flags=(--cost-model "$model")
-    [ "$model" = xgb-pretrained ] && model_flags=(--cost-model xgb --load-model "$pretrained")
+    case "$model" in
+      xgb-pretrained) model_flags=(--cost-model xgb --load-model "$pretrained") ;;
+      world-offline) model_flags=(--cost-model world --model-option online=false) ;;
+      world-*) model_flags=(--cost-model world --load-model "runs/models/$model.json") ;;
+    esac
     "$bin" tune --workload "$key" --trials "$n" "${model_flags[@]}" --seed "$seed" $resume \
       --records "$base.jsonl" < /dev/null >> "$base.out" 2>&1 || rc=$?
     # 0: done; 1: done but no valid schedule; anything else: an error, see the .out file.

@@ -164,9 +164,9 @@ TEST(CliDataset, BadModelInputsAreNamed) {
        "cost model 'random' has no option 'frozen'; it has none"},
   };
   std::ofstream(dir.file("garbage.json")) << "{\"format\": \"worldtune-cost-model-1\", \"model\": "
-                                             "\"tlp\"}\n";
+                                             "\"forest\"}\n";
   cases["eval-model --model " + dir.file("garbage.json") + " --corpus " + dir.path()] =
-      "holds a 'tlp' model, which this build does not know";
+      "holds a 'forest' model, which this build does not know";
   for (const auto &[args, message] : cases) {
     auto r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -73,6 +74,28 @@ TEST(CliTune, TwoWorkloadsShareTheBudgetAndTheModelIsSaved) {
   EXPECT_NE(bad.out.find("error: model: cannot open model file"), std::string::npos) << bad.out;
 }
 
+// The world model's libtorch threads run in the tuner while exec'd workers build and measure.
+TEST(CliTune, WorldModelTunesEndToEndWithTheShippedWeights) {
+  testing::ScratchDir dir;
+  auto r = run_cli(kSmall + "--cost-model world --model-option threads=1 --records " +
+                   dir.file("r.jsonl"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("best      matmul:M=32,N=32,K=32"), std::string::npos) << r.out;
+  std::vector<MeasureRecord> records = read_records(dir.file("r.jsonl"));
+  ASSERT_EQ(records.size(), 24u);
+  int ok = 0;
+  for (const MeasureRecord &m : records) ok += m.result.ok() ? 1 : 0;
+  EXPECT_EQ(ok, 24);
+  {
+    std::ofstream(dir.file("w.json"))
+        << R"({"format": "worldtune-cost-model-1", "model": "world"})";
+  }
+  auto bad = run_cli(kSmall + "--cost-model world --load-model " + dir.file("w.json") +
+                     " --records " + dir.file("r2.jsonl"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("world weights without a schema"), std::string::npos) << bad.out;
+}
+
 TEST(CliTune, CreatesAMissingRecordsFolder) {
   testing::ScratchDir dir;
   std::string rec = dir.file("not/yet/there.jsonl");
@@ -108,7 +131,7 @@ TEST(CliTune, BadInputGetsAClearError) {
   auto r = run_cli(kSmall + "--workload matmul:M=0 --records " + dir.file("a.jsonl"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("error: workload:"), std::string::npos) << r.out;
-  r = run_cli(kSmall + "--cost-model tlp --records " + dir.file("a.jsonl"));
+  r = run_cli(kSmall + "--cost-model forest --records " + dir.file("a.jsonl"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--cost-model"), std::string::npos) << r.out;
   r = run_cli("tune --workload nope:X=1 --records " + dir.file("a.jsonl"));

@@ -7,73 +7,31 @@
 
 #include "cost_model/cost_model_registry.h"
 #include "cost_model/xgb_model.h"
+#include "labelled_states.h"
 #include "measure_test_util.h"
-#include "test_states.h"
 #include "worldtune/error.h"
 
 namespace worldtune::cost_model {
 namespace {
 
+using testing::Data;
+using testing::make_data;
+using testing::measured;
+using testing::pairwise_accuracy;
+
 using schedule::State;
-
-struct Data {
-  std::shared_ptr<search::SearchTask> task;
-  std::vector<State> states;
-  std::vector<double> costs;
-};
-
-/// Sampled matmul schedules with a synthetic cost every schedule feature set can express: faster
-/// with a wider vectorized loop and with a parallel loop on the output stage.
-Data make_data(int n, uint64_t seed) {
-  Data d;
-  d.task = std::make_shared<search::SearchTask>();
-  d.task->workload_key = "matmul:M=64,N=64,K=64";
-  d.task->dag = testing::dag_of(d.task->workload_key);
-  d.states = testing::random_states(d.task->workload_key, n, seed);
-  for (const State &s : d.states) {
-    double vec = 1, par = 1;
-    for (const auto &st : s.stages())
-      for (const auto &it : st.iters) {
-        if (it.annotation == schedule::IterAnnotation::Vectorize)
-          vec = std::max(vec, double(it.extent));
-        if (it.annotation == schedule::IterAnnotation::Parallel) par = 2;
-      }
-    d.costs.push_back(1e-3 / (vec * par));
-  }
-  return d;
-}
-
-std::vector<search::MeasuredState> measured(const Data &d, size_t begin, size_t end) {
-  std::vector<search::MeasuredState> out;
-  for (size_t i = begin; i < end; ++i) {
-    MeasureResult r;
-    r.costs = {d.costs[i]};
-    out.push_back({d.task, d.states[i], r});
-  }
-  return out;
-}
-
-double pairwise_accuracy(const std::vector<float> &pred, const std::vector<double> &cost) {
-  int right = 0, total = 0;
-  for (size_t i = 0; i < pred.size(); ++i)
-    for (size_t j = i + 1; j < pred.size(); ++j) {
-      if (cost[i] == cost[j]) continue;
-      ++total;
-      right += (pred[i] > pred[j]) == (cost[i] < cost[j]);
-    }
-  return total ? double(right) / total : 0;
-}
 
 TEST(CostModel, PickedByNameUnknownRefused) {
   CostModelOptions o;
   EXPECT_EQ(make_cost_model("random", o)->name(), "random");
   EXPECT_EQ(make_cost_model("xgb", o)->name(), "xgb");
   try {
-    make_cost_model("tlp", o);
+    make_cost_model("forest", o);
     FAIL();
   } catch (const UserError &e) {
-    EXPECT_NE(std::string(e.what()).find("unknown cost model 'tlp' (known: random, xgb)"),
-              std::string::npos);
+    EXPECT_NE(
+        std::string(e.what()).find("unknown cost model 'forest' (known: random, xgb, world, tlp)"),
+        std::string::npos);
   }
 }
 
@@ -223,7 +181,7 @@ TEST(CostModelTable, OptionsAreTypedAndChecked) {
   EXPECT_FALSE(o.get_bool("frozen"));
   for (const char *bad : {"warmup=1.5", "frozen=maybe", "nosuch=1", "warmup"})
     EXPECT_THROW(set_model_options("xgb", {bad}, o), UserError) << bad;
-  EXPECT_EQ(cost_model_names(), (std::vector<std::string>{"random", "xgb"}));
+  EXPECT_EQ(cost_model_names(), (std::vector<std::string>{"random", "xgb", "world", "tlp"}));
   EXPECT_FALSE(make_cost_model("random", {})->guides_search());
   EXPECT_TRUE(make_cost_model("xgb", {})->guides_search());
 }

@@ -4,6 +4,7 @@
 #include "cost_model/random_model.h"
 #include "cost_model/xgb_model.h"
 #include "support/strings.h"
+#include "world/sequence_model.h"
 #include "worldtune/error.h"
 
 namespace worldtune::cost_model {
@@ -18,6 +19,21 @@ const std::vector<CostModelEntry> &cost_model_table() {
        "XGBoost on Ansor's per-store features, pack-sum loss (Ansor's XGBModel); "
        "pretrainable with `worldtune train`",
        xgb_option_specs(), [](const CostModelOptions &o) { return std::make_unique<XgbModel>(o); }},
+      {"world",
+       "latent world model: the initial program encoded once, each candidate's steps rolled "
+       "through a learned transition, ranked from the final latents (libtorch); shipped "
+       "pretrained, fine-tuned online",
+       world::world_option_specs(),
+       [](const CostModelOptions &o) {
+         return std::make_unique<world::SequenceModel>("world", world::world_option_specs(), o);
+       }},
+      {"tlp",
+       "TLP-style sequence baseline: self-attention over the same step tokens, no latent state "
+       "or transition (Zhai et al. 2023); same encoder, head, corpus and training as world",
+       world::tlp_option_specs(),
+       [](const CostModelOptions &o) {
+         return std::make_unique<world::SequenceModel>("tlp", world::tlp_option_specs(), o);
+       }},
   };
   return table;
 }

@@ -1,10 +1,13 @@
 /// \file Reading and writing the shared header of saved model files.
 #include "cost_model/model_file.h"
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "support/settings_file.h"
 #include "worldtune/error.h"
+#include "worldtune/measure_result.h"
 
 namespace worldtune::cost_model {
 
@@ -13,6 +16,20 @@ CostModelOptions with_defaults(CostModelOptions options,
   for (const ModelOptionSpec &s : specs)
     if (!options.values.contains(s.name)) options.values[s.name] = s.default_value;
   return options;
+}
+
+std::vector<float> normalized_throughput(const std::vector<std::string> &groups,
+                                         const std::vector<double> &costs) {
+  std::map<std::string, double> min_cost;
+  for (size_t i = 0; i < costs.size(); ++i) {
+    auto [it, inserted] = min_cost.emplace(groups[i], costs[i]);
+    if (!inserted) it->second = std::min(it->second, costs[i]);
+  }
+  std::vector<float> out;
+  for (size_t i = 0; i < costs.size(); ++i)  // a failure is 0 even where nothing succeeded
+    out.push_back(costs[i] >= kFailedCost ? 0.0f
+                                          : static_cast<float>(min_cost[groups[i]] / costs[i]));
+  return out;
 }
 
 nlohmann::json read_model_file(const std::string &path, const std::string &expected_model) {

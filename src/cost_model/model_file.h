@@ -38,6 +38,12 @@ struct CostModelOptions {
 /// `options` with every option of `specs` it lacks set to its default.
 CostModelOptions with_defaults(CostModelOptions options, const std::vector<ModelOptionSpec> &specs);
 
+/// Labels: min cost / cost within each program's group (its workload and machine, so corpora of
+/// several machines mix without one machine's speed setting another's labels). A failed
+/// measurement (kFailedCost) gets 0.
+std::vector<float> normalized_throughput(const std::vector<std::string> &groups,
+                                         const std::vector<double> &costs);
+
 /// The common header of saved model files: {"format": kModelFormat, "model": name, ...}.
 inline constexpr const char *kModelFormat = "worldtune-cost-model-1";
 

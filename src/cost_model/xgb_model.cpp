@@ -137,20 +137,6 @@ std::vector<float> pack_grad(const Packed &p, const std::vector<float> &pred) {
 
 }  // namespace
 
-std::vector<float> normalized_throughput(const std::vector<std::string> &groups,
-                                         const std::vector<double> &costs) {
-  std::map<std::string, double> min_cost;
-  for (size_t i = 0; i < costs.size(); ++i) {
-    auto [it, inserted] = min_cost.emplace(groups[i], costs[i]);
-    if (!inserted) it->second = std::min(it->second, costs[i]);
-  }
-  std::vector<float> out;
-  for (size_t i = 0; i < costs.size(); ++i)  // a failure is 0 even where nothing succeeded
-    out.push_back(costs[i] >= kFailedCost ? 0.0f
-                                          : static_cast<float>(min_cost[groups[i]] / costs[i]));
-  return out;
-}
-
 std::vector<ModelOptionSpec> xgb_option_specs() {
   return {
       {"warmup", OptionType::Int, 100,

@@ -20,12 +20,6 @@
 
 namespace worldtune::cost_model {
 
-/// Labels: min cost / cost within each program's group (its workload and machine, so corpora of
-/// several machines mix without one machine's speed setting another's labels). A failed
-/// measurement (kFailedCost) gets 0.
-std::vector<float> normalized_throughput(const std::vector<std::string> &groups,
-                                         const std::vector<double> &costs);
-
 /// The xgb entry's options (warmup, frozen, threads).
 std::vector<ModelOptionSpec> xgb_option_specs();
 

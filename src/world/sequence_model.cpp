@@ -1,0 +1,371 @@
+/// \file The sequence cost models: weights, scoring, pretraining with early stopping, and online
+/// fine-tuning.
+#include "world/sequence_model.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "support/rng.h"
+#include "tokens/head_inputs.h"
+#include "world/nets.h"
+#include "worldtune/error.h"
+
+#ifndef WORLDTUNE_MODELS_DIR
+#define WORLDTUNE_MODELS_DIR "data/models"
+#endif
+
+namespace worldtune::world {
+
+using cost_model::CostModelOptions;
+using cost_model::ModelOptionSpec;
+using cost_model::OptionType;
+
+std::vector<ModelOptionSpec> tlp_option_specs() { return sequence_option_specs("tlp"); }
+
+std::vector<ModelOptionSpec> world_option_specs() {
+  std::vector<ModelOptionSpec> specs = sequence_option_specs("world");
+  specs.push_back({"transition", OptionType::Bool, true,
+                   "latent dynamics; false: a bag of actions (ablation)"});
+  specs.push_back(
+      {"aux", OptionType::Double, 0.1, "weight of the auxiliary world loss (0: none, ablation)"});
+  return specs;
+}
+
+std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
+  std::vector<ModelOptionSpec> specs = {
+      {"pretrained", OptionType::Bool, true,
+       "start from the shipped weights (" WORLDTUNE_MODELS_DIR "/" + kind +
+           ".json) when no model file is given"},
+      {"online", OptionType::Bool, true, "fine-tune on the run's measurements after each round"},
+      {"finetune_ms", OptionType::Int, 500, "time budget of one round's fine-tuning"},
+      {"epochs", OptionType::Int, 40,
+       "most pretraining epochs (early stopping on held-out workloads)"},
+      {"d", OptionType::Int, 64, "latent width (pretraining)"},
+      {"hardware", OptionType::Bool, true, "hardware features in the head (ablation: false)"},
+      {"threads", OptionType::Int, 0,
+       "libtorch intra-op threads (0: one; OpenBLAS parallelizes the matrix products itself, "
+       "and two pools on the same cores spin against each other: 2x slower on 2 cores)"},
+  };
+  return specs;
+}
+
+std::string default_weights(const std::string &kind) {
+  return std::string(WORLDTUNE_MODELS_DIR) + "/" + kind + ".json";
+}
+
+namespace {
+
+/// Bump when tokens, rows, summary, hardware vector or the network's layout change meaning:
+/// weight files record it and other versions are refused.
+constexpr int kSchemaVersion = 1;
+
+nlohmann::json schema() {
+  return {{"version", kSchemaVersion},
+          {"token_width", tokens::kTokenWidth},
+          {"program_row_width", tokens::kProgramRowWidth},
+          {"global_row_width", tokens::kGlobalRowWidth},
+          {"summary_width", tokens::kActionSummaryWidth},
+          {"hardware_width", tokens::kHardwareWidth},
+          {"aux_width", aux_target_width()}};
+}
+
+void set_threads(int64_t wanted) {
+  static bool interop_set = false;
+  if (!interop_set) {
+    interop_set = true;
+    try {
+      at::set_num_interop_threads(1);
+    } catch (const std::exception &) {  // already running: keep torch's pool
+    }
+  }
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(wanted > 0 ? static_cast<int>(std::min<int64_t>(wanted, cores)) : 1);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Programs of one group that a loss compares with each other.
+struct Chunk {
+  const ExampleGroup *group;
+  std::vector<int> members;
+};
+
+constexpr int kChunkSize = 64, kChunksPerBatch = 16, kMinBatchesPerEpoch = 16;
+
+std::vector<Chunk> make_chunks(const std::vector<ExampleGroup> &groups, Rng &rng) {
+  std::vector<Chunk> chunks;
+  for (const ExampleGroup &g : groups) {
+    std::vector<int> order(g.examples.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform(i)]);
+    for (size_t at = 0; at + 1 < order.size(); at += kChunkSize)
+      chunks.push_back(
+          {&g, std::vector<int>(order.begin() + at,
+                                order.begin() + std::min(order.size(), at + kChunkSize))});
+  }
+  for (size_t i = chunks.size(); i > 1; --i) std::swap(chunks[i - 1], chunks[rng.uniform(i)]);
+  return chunks;
+}
+
+/// The ranking loss (+ weighted auxiliary loss) of chunks [from, to).
+torch::Tensor chunks_loss(ScoringNet &net, const std::vector<Chunk> &chunks, size_t from, size_t to,
+                          double aux_weight) {
+  std::vector<const Example *> ex;
+  std::vector<int64_t> offsets = {0};
+  for (size_t c = from; c < to; ++c) {
+    for (int i : chunks[c].members) ex.push_back(&chunks[c].group->examples[i]);
+    offsets.push_back(static_cast<int64_t>(ex.size()));
+  }
+  Batch b = make_batch(ex, aux_weight > 0);
+  NetOutput out = net.forward(b);
+  torch::Tensor loss = lambdarank_loss(out.scores, b.labels, offsets);
+  if (aux_weight > 0 && out.aux_pred.defined())
+    loss = loss + aux_weight * torch::mse_loss(out.aux_pred, b.aux_target);
+  return loss;
+}
+
+/// Standardizes the auxiliary targets in place (per column, over the training examples) so that
+/// no feature's scale dominates the world loss.
+void standardize_aux(std::vector<ExampleGroup> &groups) {
+  const int w = aux_target_width();
+  std::vector<double> sum(w, 0), sq(w, 0);
+  double n = 0;
+  for (const ExampleGroup &g : groups)
+    for (const Example &e : g.examples)
+      for (const auto &[t, v] : e.aux) {
+        for (int i = 0; i < w; ++i) sum[i] += v[i], sq[i] += double(v[i]) * v[i];
+        n += 1;
+      }
+  if (n == 0) return;
+  for (ExampleGroup &g : groups)
+    for (Example &e : g.examples)
+      for (auto &[t, v] : e.aux)
+        for (int i = 0; i < w; ++i) {
+          double mean = sum[i] / n, var = sq[i] / n - mean * mean;
+          v[i] = static_cast<float>((v[i] - mean) / (var > 1e-12 ? std::sqrt(var) : 1.0));
+        }
+}
+
+}  // namespace
+
+struct SequenceModel::Impl {
+  std::string kind;
+  CostModelOptions options;
+  NetConfig config;
+  std::shared_ptr<ScoringNet> net;
+  bool has_weights = false;
+  ExampleMaker scoring;
+  Rng rng;
+  std::vector<search::MeasuredState> run;  ///< this run's measurements (online fine-tuning)
+  std::unique_ptr<torch::optim::Adam> online;
+  nlohmann::json trained;  ///< how the weights were trained (saved with them)
+
+  Impl(const std::string &k, const CostModelOptions &o)
+      : kind(k), options(o), scoring(o.cache_line_bytes), rng(o.seed) {
+    set_threads(o.get_int("threads"));
+    config.kind = kind;
+    config.d = static_cast<int>(o.get_int("d"));
+    config.transition = !o.values.contains("transition") || o.get_bool("transition");
+    config.hardware = o.get_bool("hardware");
+  }
+
+  double aux_weight() const { return options.values.value("aux", 0.0); }
+
+  void fresh_net() {
+    torch::manual_seed(options.seed);
+    net = make_net(config);
+    online.reset();
+    has_weights = true;
+  }
+
+  void ensure_weights() {
+    if (has_weights) return;
+    if (!options.get_bool("pretrained")) return fresh_net();
+    std::string path = default_weights(kind);
+    WT_USER_CHECK(std::filesystem::exists(path), BadModel,
+                  "no " << kind << " weights at " << path << ": train them with `worldtune train "
+                        << "--model " << kind << "`, give a model file, or set --model-option "
+                        << "pretrained=false");
+    load(path);
+  }
+
+  void load(const std::string &path);
+  double train_epochs(std::vector<ExampleGroup> &train, const std::vector<ExampleGroup> &valid);
+  double valid_loss(const std::vector<ExampleGroup> &valid);
+  void fine_tune();
+};
+
+void SequenceModel::Impl::load(const std::string &path) {
+  nlohmann::json j = cost_model::read_model_file(path, kind);
+  nlohmann::json want = schema();
+  WT_USER_CHECK(j.contains("schema") && j["schema"].is_object(), BadModel,
+                path << ": " << kind << " weights without a schema");
+  for (const auto &[key, value] : want.items())
+    WT_USER_CHECK(j["schema"].contains(key) && j["schema"][key] == value, BadModel,
+                  path << ": weights of schema " << key << "="
+                       << (j["schema"].contains(key) ? j["schema"][key].dump() : "(none)")
+                       << ", this build needs " << value.dump()
+                       << " (retrain with `worldtune train --model " << kind << "`)");
+  NetConfig c = NetConfig::from_json(j.value("config", nlohmann::json()), path);
+  WT_USER_CHECK(c.kind == kind, BadModel,
+                path << ": holds a '" << c.kind << "' network, not '" << kind << "'");
+  std::shared_ptr<ScoringNet> n = make_net(c);
+  params_from_json(*n, j.value("params", nlohmann::json()), path);
+  config = c, net = n;
+  trained = j.value("trained", nlohmann::json::object());
+  online.reset();
+  has_weights = true;
+}
+
+double SequenceModel::Impl::valid_loss(const std::vector<ExampleGroup> &valid) {
+  torch::NoGradGuard no_grad;
+  Rng fixed(1);
+  std::vector<Chunk> chunks = make_chunks(valid, fixed);
+  double sum = 0;
+  int batches = 0;
+  for (size_t at = 0; at < chunks.size(); at += kChunksPerBatch, ++batches)
+    sum += chunks_loss(*net, chunks, at, std::min(chunks.size(), at + kChunksPerBatch), 0)
+               .item<double>();
+  return batches ? sum / batches : 0;
+}
+
+/// Adam with TLP's settings; returns the best validation loss. Keeps the weights of the best
+/// epoch (on the training loss when nothing is held out).
+double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
+                                         const std::vector<ExampleGroup> &valid) {
+  fresh_net();
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(5e-4).weight_decay(1e-6));
+  const double aux = aux_weight();
+  const int epochs = static_cast<int>(options.get_int("epochs")), patience = 5;
+  double best = 1e30;
+  int since_best = 0;
+  nlohmann::json best_params;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int epoch = 1; epoch <= epochs && since_best < patience; ++epoch) {
+    double sum = 0;
+    int batches = 0;
+    // An epoch is a pass over the corpus, or several for a small one: enough Adam steps to learn.
+    std::vector<Chunk> chunks;
+    for (size_t at = 0; batches < kMinBatchesPerEpoch || at < chunks.size();
+         at += kChunksPerBatch, ++batches) {
+      if (at >= chunks.size()) chunks = make_chunks(train, rng), at = 0;
+      if (chunks.empty()) break;
+      opt.zero_grad();
+      torch::Tensor loss =
+          chunks_loss(*net, chunks, at, std::min(chunks.size(), at + kChunksPerBatch), aux);
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(net->parameters(), 0.5);
+      opt.step();
+      sum += loss.item<double>();
+    }
+    double v = valid.empty() ? sum / std::max(batches, 1) : valid_loss(valid);
+    std::cerr << kind << ": epoch " << epoch << " train loss " << sum / std::max(batches, 1)
+              << " held-out ranking loss " << v << " (" << static_cast<int>(seconds_since(t0))
+              << " s)\n";
+    if (v < best)
+      best = v, since_best = 0, best_params = params_to_json(*net);
+    else
+      ++since_best;
+  }
+  params_from_json(*net, best_params, "best epoch");
+  return best;
+}
+
+void SequenceModel::Impl::fine_tune() {
+  std::vector<ExampleGroup> groups = scoring.make_groups(run);
+  if (!online)
+    online = std::make_unique<torch::optim::Adam>(
+        net->parameters(), torch::optim::AdamOptions(2e-4).weight_decay(1e-6));
+  auto t0 = std::chrono::steady_clock::now();
+  const double budget = static_cast<double>(options.get_int("finetune_ms")) / 1000.0;
+  for (int step = 0; step < 50 && seconds_since(t0) < budget; ++step) {
+    std::vector<Chunk> chunks = make_chunks(groups, rng);
+    if (chunks.empty()) return;
+    online->zero_grad();
+    torch::Tensor loss =
+        chunks_loss(*net, chunks, 0, std::min<size_t>(chunks.size(), kChunksPerBatch), 0);
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(net->parameters(), 0.5);
+    online->step();
+  }
+}
+
+SequenceModel::SequenceModel(const std::string &kind,
+                             const std::vector<cost_model::ModelOptionSpec> &specs,
+                             const CostModelOptions &options)
+    : impl_(std::make_unique<Impl>(kind, cost_model::with_defaults(options, specs))) {}
+
+SequenceModel::~SequenceModel() = default;
+
+std::string SequenceModel::name() const { return impl_->kind; }
+
+void SequenceModel::update(const std::vector<search::MeasuredState> &measured) {
+  if (!impl_->options.get_bool("online") || measured.empty()) return;
+  impl_->ensure_weights();
+  impl_->run.insert(impl_->run.end(), measured.begin(), measured.end());
+  impl_->fine_tune();
+}
+
+void SequenceModel::pretrain(const std::vector<search::MeasuredState> &train,
+                             const std::vector<search::MeasuredState> &valid) {
+  auto t0 = std::chrono::steady_clock::now();
+  const double aux = impl_->aux_weight();
+  ExampleMaker maker(impl_->options.cache_line_bytes, aux > 0 ? 4 : 0),
+      plain(impl_->options.cache_line_bytes);
+  std::vector<ExampleGroup> train_groups = maker.make_groups(train);
+  std::vector<ExampleGroup> valid_groups = plain.make_groups(valid);
+  standardize_aux(train_groups);
+  std::cerr << impl_->kind << ": " << train_groups.size() << " training groups tokenized in "
+            << static_cast<int>(seconds_since(t0)) << " s\n";
+  double best = impl_->train_epochs(train_groups, valid_groups);
+  impl_->trained = {{"train_programs", train.size()},
+                    {"valid_programs", valid.size()},
+                    {"best_valid_loss", best},
+                    {"seconds", seconds_since(t0)},
+                    {"aux_weight", aux}};
+}
+
+std::vector<float> SequenceModel::predict(const search::SearchTask &task,
+                                          const std::vector<schedule::State> &states) {
+  impl_->ensure_weights();
+  c10::InferenceMode guard;
+  std::vector<float> out(states.size(), -std::numeric_limits<float>::infinity());
+  constexpr size_t kBatch = 2048;
+  for (size_t from = 0; from < states.size(); from += kBatch) {
+    std::vector<Example> ex;
+    std::vector<size_t> where;
+    for (size_t i = from; i < std::min(states.size(), from + kBatch); ++i) {
+      try {
+        ex.push_back(impl_->scoring.make(task, states[i]));
+        where.push_back(i);
+      } catch (const UserError &) {  // a state that does not replay keeps -infinity
+      }
+    }
+    if (ex.empty()) continue;
+    std::vector<const Example *> ptrs;
+    for (const Example &e : ex) ptrs.push_back(&e);
+    torch::Tensor scores = impl_->net->forward(make_batch(ptrs, false)).scores.contiguous();
+    for (size_t k = 0; k < where.size(); ++k) out[where[k]] = scores[k].item<float>();
+  }
+  return out;
+}
+
+void SequenceModel::save(const std::string &path) const {
+  impl_->ensure_weights();
+  cost_model::write_model_file(path, {{"format", cost_model::kModelFormat},
+                                      {"model", impl_->kind},
+                                      {"schema", schema()},
+                                      {"config", impl_->config.to_json()},
+                                      {"trained", impl_->trained},
+                                      {"params", params_to_json(*impl_->net)}});
+}
+
+void SequenceModel::load(const std::string &path) { impl_->load(path); }
+
+}  // namespace worldtune::world

@@ -1,0 +1,148 @@
+/// \file The world cost model: its ranking loss on hand-made cases, learning a ranking from
+/// measurements, scores that do not depend on the batch, weight files (round trip, refusals) and
+/// online fine-tuning.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "labelled_states.h"
+#include "measure_test_util.h"
+#include "world/nets.h"
+#include "world/sequence_model.h"
+#include "worldtune/error.h"
+
+namespace worldtune::world {
+namespace {
+
+using testing::Data;
+using testing::make_data;
+using testing::measured;
+using testing::pairwise_accuracy;
+
+float loss_of(std::vector<float> scores, std::vector<float> labels, std::vector<int64_t> offsets) {
+  return lambdarank_loss(torch::tensor(scores), torch::tensor(labels), offsets).item<float>();
+}
+
+TEST(LambdaRank, KnownAnswers) {
+  // One pair: the weights normalize away, leaving the logistic loss of the score difference.
+  EXPECT_NEAR(loss_of({0, 0}, {1, 0.5}, {0, 2}), std::log(2.0), 1e-6);
+  EXPECT_NEAR(loss_of({2, 0}, {1, 0.5}, {0, 2}), std::log1p(std::exp(-2.0)), 1e-6);
+  EXPECT_NEAR(loss_of({0, 2}, {1, 0.5}, {0, 2}), std::log1p(std::exp(2.0)), 1e-6);
+  // Chunks are averaged; programs of different chunks are never compared.
+  EXPECT_NEAR(loss_of({2, 0, 0, 2}, {1, 0.5, 1, 0.5}, {0, 2, 4}),
+              (std::log1p(std::exp(-2.0)) + std::log1p(std::exp(2.0))) / 2, 1e-6);
+  // Equal labels make no pair; a right ranking costs less than a wrong one.
+  EXPECT_NEAR(loss_of({5, 0, 1}, {1, 1, 0}, {0, 3}), loss_of({5, 0, 1}, {1, 1, 0}, {0, 3}), 0);
+  EXPECT_LT(loss_of({3, 2, 1}, {1, 0.6, 0.2}, {0, 3}), loss_of({1, 2, 3}, {1, 0.6, 0.2}, {0, 3}));
+}
+
+cost_model::CostModelOptions untrained_options() {
+  cost_model::CostModelOptions o;
+  // One thread: ctest runs two tests at once on two cores, and torch's pool must not spin on both.
+  o.values = {{"pretrained", false}, {"epochs", 12}, {"aux", 0.1}, {"threads", 1}};
+  return o;
+}
+
+// Both sequence models (world and the tlp baseline) learn from measured programs.
+TEST(SequenceModels, LearnARankingFromMeasurements) {
+  Data d = make_data(260, 21);
+  std::vector<schedule::State> rest(d.states.begin() + 200, d.states.end());
+  std::vector<double> rest_costs(d.costs.begin() + 200, d.costs.end());
+  for (const auto &[kind, specs] :
+       {std::pair{"world", world_option_specs()}, std::pair{"tlp", tlp_option_specs()}}) {
+    cost_model::CostModelOptions o = untrained_options();
+    if (std::string(kind) == "tlp") o.values.erase("aux");
+    SequenceModel m(kind, specs, o);
+    EXPECT_EQ(m.name(), kind);
+    double before = pairwise_accuracy(m.predict(*d.task, rest), rest_costs);
+    m.pretrain(measured(d, 0, 200), {});
+    double after = pairwise_accuracy(m.predict(*d.task, rest), rest_costs);
+    EXPECT_GT(after, 0.85) << kind << ", untrained " << before;
+    EXPECT_GT(after, before + 0.1) << kind;
+  }
+}
+
+TEST(WorldModel, AStateScoresTheSameAloneAndInABatch) {
+  Data d = make_data(40, 22);
+  SequenceModel m("world", world_option_specs(), untrained_options());
+  // A schedule of another workload does not replay on this task: it gets -infinity.
+  std::vector<schedule::State> states = d.states;
+  states.insert(states.begin() + 3,
+                testing::random_states(
+                    "conv2d_bias_relu_nhwc:N=1,H=14,W=14,CI=32,CO=32,K=3,S=1,P=1", 1, 5)[0]);
+  std::vector<float> batch = m.predict(*d.task, states);
+  ASSERT_EQ(batch.size(), states.size());
+  EXPECT_TRUE(std::isinf(batch[3]) && batch[3] < 0);
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (i == 3) continue;
+    float alone = m.predict(*d.task, {states[i]})[0];
+    EXPECT_NEAR(alone, batch[i], 1e-4 * (1 + std::fabs(alone))) << i;
+  }
+}
+
+TEST(WorldModel, SaveLoadGivesTheSameScoresAndRefusesBadFiles) {
+  testing::ScratchDir dir;
+  Data d = make_data(120, 23);
+  SequenceModel m("world", world_option_specs(), untrained_options());
+  m.pretrain(measured(d, 0, 100), {});
+  std::vector<schedule::State> rest(d.states.begin() + 100, d.states.end());
+  std::vector<float> before = m.predict(*d.task, rest);
+  m.save(dir.file("w.json"));
+  SequenceModel loaded("world", world_option_specs(), {});
+  loaded.load(dir.file("w.json"));
+  std::vector<float> after = loaded.predict(*d.task, rest);
+  for (size_t i = 0; i < rest.size(); ++i)
+    EXPECT_NEAR(after[i], before[i], 1e-3 * (1 + std::fabs(before[i])));
+
+  nlohmann::json good;
+  std::ifstream(dir.file("w.json")) >> good;
+  auto expect_refused = [&](const nlohmann::json &j, const std::string &what) {
+    { std::ofstream(dir.file("bad.json")) << j.dump(); }
+    try {
+      SequenceModel x("world", world_option_specs(), {});
+      x.load(dir.file("bad.json"));
+      FAIL() << what;
+    } catch (const UserError &e) {
+      EXPECT_EQ(e.kind(), ErrorKind::BadModel);
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  nlohmann::json j = good;
+  j["schema"]["token_width"] = 3;
+  expect_refused(j, "weights of schema token_width=3");
+  j = good;
+  j["model"] = "xgb";
+  expect_refused(j, "holds a \"xgb\" model");
+  j = good;
+  ASSERT_EQ(j["params"].erase("encoder.head.0.weight"), 1u);
+  expect_refused(j, "weights lack parameter 'encoder.head.0.weight'");
+  j = good;
+  j["params"]["step.2.bias"]["data"] = {1.0, 2.0};
+  expect_refused(j, "parameter 'step.2.bias' has the wrong shape");
+  j = good;
+  j["config"]["kind"] = "tlp";
+  expect_refused(j, "holds a 'tlp' network, not 'world'");
+  j = good;
+  j["config"]["d"] = "wide";
+  expect_refused(j, "network config 'd' has the wrong type");
+  j = good;
+  j.erase("schema");
+  expect_refused(j, "world weights without a schema");
+}
+
+TEST(WorldModel, FineTunesOnTheRunsMeasurementsOnlyWhenOnline) {
+  Data d = make_data(100, 24);
+  for (bool online : {true, false}) {
+    cost_model::CostModelOptions o = untrained_options();
+    o.values["online"] = online;
+    SequenceModel m("world", world_option_specs(), o);
+    std::vector<float> before = m.predict(*d.task, d.states);
+    m.update(measured(d, 0, 64));
+    std::vector<float> after = m.predict(*d.task, d.states);
+    EXPECT_EQ(before != after, online);
+  }
+}
+
+}  // namespace
+}  // namespace worldtune::world
