@@ -100,6 +100,22 @@ TEST(StepTokens, InsertedStagesGetFreshSlotsAndComputeAtReadsItsTarget) {
   EXPECT_GT(checked_ca, 0);
 }
 
+// By hand: matmul stages A, B, C (slots 0, 1, 2). A cache write of C inserts C.local at stage 2
+// (slot 3, from C) and C moves to stage 3; a cache read of A inserts A.local at stage 1 (slot 4).
+TEST(StepTokens, SlotsFollowInsertedStagesByHand) {
+  auto dag = testing::dag_of("matmul:M=8,N=8,K=8");
+  State s(dag);
+  s.apply(CacheWriteStep{2, "local"});
+  s.apply(SplitStep{2, 0, 8, {2}, true});   // C.local
+  s.apply(SplitStep{3, 0, 8, {4}, true});   // C
+  s.apply(CacheReadStep{0, "local", {2}});  // A.local, read by C.local
+  s.apply(SplitStep{3, 2, 8, {2}, true});   // C.local (j), moved to stage 3
+  TokenSequence seq = tokenize(dag, s.steps());
+  EXPECT_EQ(seq.slot, (std::vector<int>{3, 3, 2, 4, 3}));
+  EXPECT_EQ(seq.target_slot, (std::vector<int>{2, 3, 2, 0, 3}));
+  EXPECT_EQ(seq.slot_source, (std::vector<int>{0, 1, 2, 2, 0}));
+}
+
 TEST(StepTokens, AStepThatDoesNotApplyIsABadSchedule) {
   auto dag = testing::dag_of("matmul:M=8,N=8,K=8");
   std::vector<Step> steps = {SplitStep{2, 7, 8, {2}, true}};  // C has 3 iterators

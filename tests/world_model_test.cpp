@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "labelled_states.h"
 #include "measure_test_util.h"
@@ -33,7 +34,7 @@ TEST(LambdaRank, KnownAnswers) {
   EXPECT_NEAR(loss_of({2, 0, 0, 2}, {1, 0.5, 1, 0.5}, {0, 2, 4}),
               (std::log1p(std::exp(-2.0)) + std::log1p(std::exp(2.0))) / 2, 1e-6);
   // Equal labels make no pair; a right ranking costs less than a wrong one.
-  EXPECT_NEAR(loss_of({5, 0, 1}, {1, 1, 0}, {0, 3}), loss_of({5, 0, 1}, {1, 1, 0}, {0, 3}), 0);
+  EXPECT_EQ(loss_of({0, 5}, {1, 1}, {0, 2}), 0.0f);
   EXPECT_LT(loss_of({3, 2, 1}, {1, 0.6, 0.2}, {0, 3}), loss_of({1, 2, 3}, {1, 0.6, 0.2}, {0, 3}));
 }
 
@@ -129,6 +130,32 @@ TEST(WorldModel, SaveLoadGivesTheSameScoresAndRefusesBadFiles) {
   j = good;
   j.erase("schema");
   expect_refused(j, "world weights without a schema");
+}
+
+TEST(SequenceModels, BadOptionsAndNothingToLearnAreClearErrors) {
+  auto message = [](const std::function<void()> &f) {
+    try {
+      f();
+    } catch (const UserError &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  cost_model::CostModelOptions o = untrained_options();
+  o.values["d"] = 30;
+  EXPECT_NE(message([&] {
+              SequenceModel("tlp", tlp_option_specs(), o).predict({}, {});
+            }).find("d=30 must be a multiple of its 4 attention heads"),
+            std::string::npos);
+  o.values["d"] = 0;
+  EXPECT_NE(message([&] {
+              SequenceModel("world", world_option_specs(), o);
+            }).find("option d of cost model 'world' must be in 1..1024, got 0"),
+            std::string::npos);
+  Data d = make_data(1, 25);  // one program: no pair to rank
+  SequenceModel m("world", world_option_specs(), untrained_options());
+  EXPECT_NE(message([&] { m.pretrain(measured(d, 0, 1), {}); }).find("nothing to learn from"),
+            std::string::npos);
 }
 
 TEST(WorldModel, FineTunesOnTheRunsMeasurementsOnlyWhenOnline) {

@@ -91,8 +91,9 @@ int run_tune(const TuneCommandOptions &o) {
         100 * rep.build_s / rep.total_s, 100 * rep.run_s / rep.total_s,
         100 * rep.train_s / rep.total_s, 100 * (rep.total_s - accounted) / rep.total_s);
   if (rep.predict_s > 0)
-    std::printf("model     %lld states scored, %.0f states/s (features + prediction)\n",
-                static_cast<long long>(rep.predicted), rep.predicted / rep.predict_s);
+    std::printf(
+        "model     %lld states scored, %.0f states/s (inputs + model, whole predict calls)\n",
+        static_cast<long long>(rep.predicted), rep.predicted / rep.predict_s);
   if (!o.save_model.empty()) {
     model->save(o.save_model);
     std::printf("model     saved to %s\n", o.save_model.c_str());

@@ -117,22 +117,29 @@ class TokenWriter {
 };
 
 /// Where a step inserts a stage (its id once applied) and the stage it derives from (its id
-/// before), or nullopt for steps that insert none.
+/// before), or nullopt for steps that insert none. One overload per step kind, no default: a new
+/// kind must say whether it inserts a stage, or every later slot would be wrong.
 struct InsertedStage {
-  std::optional<std::pair<int, int>> operator()(const CacheReadStep &x) const {
-    return std::pair{x.stage + 1, x.stage};
-  }
-  std::optional<std::pair<int, int>> operator()(const CacheWriteStep &x) const {
-    return std::pair{x.stage, x.stage};
-  }
-  std::optional<std::pair<int, int>> operator()(const RfactorStep &x) const {
-    return std::pair{x.stage, x.stage};
-  }
-  template <typename Other>
-  std::optional<std::pair<int, int>> operator()(const Other &) const {
-    return std::nullopt;
-  }
+  using Result = std::optional<std::pair<int, int>>;
+  Result operator()(const CacheReadStep &x) const { return std::pair{x.stage + 1, x.stage}; }
+  Result operator()(const CacheWriteStep &x) const { return std::pair{x.stage, x.stage}; }
+  Result operator()(const RfactorStep &x) const { return std::pair{x.stage, x.stage}; }
+  Result operator()(const SplitStep &) const { return std::nullopt; }
+  Result operator()(const FollowSplitStep &) const { return std::nullopt; }
+  Result operator()(const FollowFusedSplitStep &) const { return std::nullopt; }
+  Result operator()(const ReorderStep &) const { return std::nullopt; }
+  Result operator()(const FuseStep &) const { return std::nullopt; }
+  Result operator()(const AnnotationStep &) const { return std::nullopt; }
+  Result operator()(const PragmaStep &) const { return std::nullopt; }
+  Result operator()(const ComputeAtStep &) const { return std::nullopt; }
+  Result operator()(const ComputeInlineStep &) const { return std::nullopt; }
+  Result operator()(const ComputeRootStep &) const { return std::nullopt; }
 };
+
+static_assert(static_cast<int>(IterAnnotation::Tensorize) + 1 == kNumAnnotations,
+              "the annotation one-hot must cover every annotation");
+static_assert(static_cast<int>(IterKind::Special) + 1 == kNumIterKinds,
+              "the iterator-kind one-hot must cover every kind");
 
 }  // namespace
 

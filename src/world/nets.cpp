@@ -255,10 +255,13 @@ NetOutput WorldNet::forward(const Batch &b) {
 }
 
 TlpNet::TlpNet(const NetConfig &c) : config_(c) {
+  WT_USER_CHECK(c.d % kHeads == 0, BadArgument,
+                "tlp's latent width d=" << c.d << " must be a multiple of its " << kHeads
+                                        << " attention heads");
   encoder_ = register_module("encoder", std::make_shared<ProgramEncoder>(c));
   position_ = register_module("position", nn::Embedding(kMaxPositions, c.d));
   auto layer = nn::TransformerEncoderLayer(
-      nn::TransformerEncoderLayerOptions(c.d, 4).dim_feedforward(c.hidden).dropout(0.0));
+      nn::TransformerEncoderLayerOptions(c.d, kHeads).dim_feedforward(c.hidden).dropout(0.0));
   attention_ = register_module("attention", nn::TransformerEncoder(layer, 2));
 }
 
@@ -268,7 +271,10 @@ NetOutput TlpNet::forward(const Batch &b) {
   torch::Tensor pos = torch::arange(T, torch::kInt64).clamp_max(kMaxPositions - 1);
   torch::Tensor x = encoder_->embed_tokens(b) + position_->forward(pos).unsqueeze(0);
   // The transformer takes [T, B, d]; padded steps are masked out of the attention.
-  torch::Tensor y = attention_->forward(x.transpose(0, 1), {}, b.step_mask.eq(0)).transpose(0, 1);
+  // Position 0 always attends: a program without steps would otherwise mask every key (NaN).
+  torch::Tensor ignore = b.step_mask.eq(0);
+  ignore.select(1, 0).fill_(false);
+  torch::Tensor y = attention_->forward(x.transpose(0, 1), {}, ignore).transpose(0, 1);
   NetOutput out;
   out.scores = encoder_->head(b, masked_mean(y, b.step_mask), task_g.index_select(0, b.task_of));
   return out;
@@ -288,7 +294,7 @@ std::shared_ptr<ScoringNet> make_net(const NetConfig &config) {
   };
   for (const auto &[kind, make] : table)
     if (kind == config.kind) return make(config);
-  throw UserError(ErrorKind::BadModel, "unknown network kind '" + config.kind + "'");
+  throw UserError(ErrorKind::BadModel, "weights of an unknown network kind '" + config.kind + "'");
 }
 
 torch::Tensor lambdarank_loss(const torch::Tensor &scores, const torch::Tensor &labels,

@@ -96,7 +96,7 @@ class TlpNet : public ScoringNet {
   NetOutput forward(const Batch &b) override;
 
  private:
-  static constexpr int kMaxPositions = 128;
+  static constexpr int kMaxPositions = 128, kHeads = 4;
   NetConfig config_;
   std::shared_ptr<ProgramEncoder> encoder_;
   torch::nn::Embedding position_{nullptr};

@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -29,7 +30,7 @@ std::vector<ModelOptionSpec> tlp_option_specs() { return sequence_option_specs("
 std::vector<ModelOptionSpec> world_option_specs() {
   std::vector<ModelOptionSpec> specs = sequence_option_specs("world");
   specs.push_back({"transition", OptionType::Bool, true,
-                   "latent dynamics; false: a bag of actions (ablation)"});
+                   "latent dynamics; false: a bag of actions (ablation; training only, as d)"});
   specs.push_back(
       {"aux", OptionType::Double, 0.1, "weight of the auxiliary world loss (0: none, ablation)"});
   return specs;
@@ -44,8 +45,9 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
       {"finetune_ms", OptionType::Int, 500, "time budget of one round's fine-tuning"},
       {"epochs", OptionType::Int, 40,
        "most pretraining epochs (early stopping on held-out workloads)"},
-      {"d", OptionType::Int, 64, "latent width (pretraining)"},
-      {"hardware", OptionType::Bool, true, "hardware features in the head (ablation: false)"},
+      {"d", OptionType::Int, 64, "latent width (training; loaded weights keep their own)"},
+      {"hardware", OptionType::Bool, true,
+       "hardware features in the head (ablation: false; training only, as d)"},
       {"threads", OptionType::Int, 0,
        "libtorch intra-op threads (0: one; OpenBLAS parallelizes the matrix products itself, "
        "and two pools on the same cores spin against each other: 2x slower on 2 cores)"},
@@ -173,9 +175,14 @@ struct SequenceModel::Impl {
     config.d = static_cast<int>(o.get_int("d"));
     config.transition = !o.values.contains("transition") || o.get_bool("transition");
     config.hardware = o.get_bool("hardware");
+    WT_USER_CHECK(config.d > 0 && config.d <= 1024, BadArgument,
+                  "option d of cost model '" << kind << "' must be in 1..1024, got " << config.d);
+    WT_USER_CHECK(o.get_int("epochs") >= 1, BadArgument,
+                  "option epochs of cost model '" << kind << "' must be at least 1");
   }
 
-  double aux_weight() const { return options.values.value("aux", 0.0); }
+  /// The auxiliary loss needs latents after each step: none without the transition.
+  double aux_weight() const { return config.transition ? options.values.value("aux", 0.0) : 0.0; }
 
   void fresh_net() {
     torch::manual_seed(options.seed);
@@ -232,7 +239,7 @@ double SequenceModel::Impl::valid_loss(const std::vector<ExampleGroup> &valid) {
   for (size_t at = 0; at < chunks.size(); at += kChunksPerBatch, ++batches)
     sum += chunks_loss(*net, chunks, at, std::min(chunks.size(), at + kChunksPerBatch), 0)
                .item<double>();
-  return batches ? sum / batches : 0;
+  return batches ? sum / batches : std::nan("");
 }
 
 /// Adam with TLP's settings; returns the best validation loss. Keeps the weights of the best
@@ -264,7 +271,11 @@ double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
       opt.step();
       sum += loss.item<double>();
     }
-    double v = valid.empty() ? sum / std::max(batches, 1) : valid_loss(valid);
+    WT_USER_CHECK(batches > 0 && std::isfinite(sum), BadArgument,
+                  kind << ": nothing to learn from (no group with two programs that replay) or "
+                       << "the loss diverged (" << sum << ")");
+    double v = valid.empty() ? NAN : valid_loss(valid);
+    if (std::isnan(v)) v = sum / batches;  // nothing held out: the training loss decides
     std::cerr << kind << ": epoch " << epoch << " train loss " << sum / std::max(batches, 1)
               << " held-out ranking loss " << v << " (" << static_cast<int>(seconds_since(t0))
               << " s)\n";
