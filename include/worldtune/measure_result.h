@@ -37,6 +37,8 @@ struct MeasureResult {
 
   bool ok() const { return error == MeasureErrorCode::NoError; }
   double mean_cost() const;
+  /// mean_cost() of a success, kFailedCost of a failure: what labels and bests rank by.
+  double cost_or_failed() const { return ok() ? mean_cost() : kFailedCost; }
 };
 
 }  // namespace worldtune

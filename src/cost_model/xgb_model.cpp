@@ -176,8 +176,7 @@ std::vector<XgbModel::Sample> XgbModel::to_samples(
   for (const search::MeasuredState &m : measured) {
     std::vector<std::vector<float>> rows = rows_of(*m.task, m.state);
     if (rows.empty()) continue;
-    out.push_back({m.task->label_group(), std::move(rows),
-                   m.result.ok() ? m.result.mean_cost() : kFailedCost});
+    out.push_back({m.task->label_group(), std::move(rows), m.result.cost_or_failed()});
   }
   // Corpora are read once: their rows need not stay cached beside the samples.
   if (measured.size() > 1000) feature_cache_.clear();

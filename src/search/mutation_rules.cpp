@@ -62,7 +62,7 @@ std::optional<State> mutate_tile_size(const State &s, const AnnotationParams &p,
   lengths[0] = sp.extent / prod;
   std::vector<size_t> perm(lengths.size());
   std::iota(perm.begin(), perm.end(), 0);
-  for (size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng.uniform(i)]);
+  rng.shuffle(perm);
   for (size_t i = 0; i < perm.size(); ++i) {
     size_t src = perm[i], dst = perm[(i + 1) % perm.size()];
     if (lengths[src] <= 1) continue;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace worldtune {
@@ -20,6 +21,11 @@ class Rng {
       x = engine_();
     } while (x >= limit);
     return x % n;
+  }
+  /// Fisher-Yates from the back, drawing with uniform(): the same order on every platform.
+  template <typename T>
+  void shuffle(std::vector<T> &v) {
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[uniform(i)]);
   }
   /// Uniform double in [0, 1).
   double uniform_real() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }

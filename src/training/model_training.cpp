@@ -19,7 +19,7 @@ std::vector<std::string> held_out_workloads(const std::vector<dataset::CorpusGro
   for (const dataset::CorpusGroup &g : groups) keys.insert(g.task->workload_key);
   std::vector<std::string> order(keys.begin(), keys.end());
   Rng rng(seed);
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform(i)]);
+  rng.shuffle(order);
   size_t n = static_cast<size_t>(std::ceil(share * static_cast<double>(order.size())));
   n = std::min(n, order.size() > 1 ? order.size() - 1 : 0);  // keep one workload to train on
   order.resize(n);

@@ -302,7 +302,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       t.policy->record(states[i], r);
       TaskSummary &s = t.summary;
       ++s.trials;
-      double cost = r.ok() ? r.mean_cost() : kFailedCost;
+      double cost = r.cost_or_failed();
       costs.push_back(cost);
       if (r.ok() && cost < s.best_cost) {
         s.best_cost = cost;

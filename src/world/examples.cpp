@@ -75,7 +75,7 @@ std::vector<ExampleGroup> ExampleMaker::make_groups(
     }
     groups[name].name = name;
     groups[name].examples.push_back(std::move(e));
-    costs[name].push_back(m.result.ok() ? m.result.mean_cost() : kFailedCost);
+    costs[name].push_back(m.result.cost_or_failed());
   }
   std::vector<ExampleGroup> out;
   for (auto &[name, g] : groups) {

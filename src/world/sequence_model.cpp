@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <numeric>
 #include <thread>
 
 #include "support/rng.h"
@@ -104,14 +105,14 @@ std::vector<Chunk> make_chunks(const std::vector<ExampleGroup> &groups, Rng &rng
   std::vector<Chunk> chunks;
   for (const ExampleGroup &g : groups) {
     std::vector<int> order(g.examples.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform(i)]);
+    std::iota(order.begin(), order.end(), 0);
+    rng.shuffle(order);
     for (size_t at = 0; at + 1 < order.size(); at += kChunkSize)
       chunks.push_back(
           {&g, std::vector<int>(order.begin() + at,
                                 order.begin() + std::min(order.size(), at + kChunkSize))});
   }
-  for (size_t i = chunks.size(); i > 1; --i) std::swap(chunks[i - 1], chunks[rng.uniform(i)]);
+  rng.shuffle(chunks);
   return chunks;
 }
 
