@@ -3,8 +3,9 @@
 /// the state at the moment the step is applied.
 ///
 /// How to add a step: add a struct here and to `Step`, its encoding in step_json.cpp, its effect on
-/// State in transform_step.cpp and on Halide in halide_program.cpp, and a round-trip test in
-/// tests/schedule_steps_test.cpp.
+/// State in transform_step.cpp and on Halide in halide_program.cpp, its token and whether it inserts
+/// a stage in src/tokens/step_tokens.cpp (the visitors do not compile without it; bump the
+/// sequence models' schema version), and a round-trip test in tests/schedule_steps_test.cpp.
 #pragma once
 
 #include <cstdint>
