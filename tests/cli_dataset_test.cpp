@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_test_util.h"
 #include "measure_test_util.h"
 #include "worldtune/record.h"
@@ -137,6 +139,19 @@ TEST(CliDataset, TrainEvalAndTuneWithThePretrainedModel) {
   for (const char *w : {"matmul:M=32,N=32,K=32", "softmax:B=2,M=8,N=24", "mean over workloads"})
     EXPECT_NE(eval.out.find(w), std::string::npos) << eval.out;
   EXPECT_EQ(run_cli("eval-model --model random --corpus " + corpus).exit_code, 0);
+
+  // --model-seed: the same seed trains the same weights, another seed other weights.
+  std::map<std::string, nlohmann::json> params;
+  for (const char *seed : {"1", "1b", "2"}) {
+    std::string out = dir.file(std::string("world_") + seed + ".json");
+    auto w = run_cli("train --model world --model-option epochs=1 --model-option threads=1 "
+                     "--corpus " + corpus + " --out " + out + " --valid-share 0.3 --model-seed " +
+                     std::string(seed, 1));
+    ASSERT_EQ(w.exit_code, 0) << w.out;
+    params[seed] = nlohmann::json::parse(testing::slurp(out)).at("params");
+  }
+  EXPECT_TRUE(params["1"] == params["1b"]);
+  EXPECT_FALSE(params["1"] == params["2"]);
 
   auto tuned = run_cli(
       "tune --workload matmul:M=24,N=24,K=24 --trials 8 --per-round 4 "

@@ -22,6 +22,8 @@
 namespace worldtune {
 namespace {
 
+using testing::slurp;
+
 const char *kKey = "matmul:M=16,N=16,K=16";
 
 /// Records of random schedules of kKey, measured (synthetically) on `machine`.
@@ -44,13 +46,6 @@ std::vector<MeasureRecord> records_on(const MachineInfo &machine, int n, double 
 void write(const std::string &path, const std::vector<MeasureRecord> &recs) {
   RecordWriter w(path);
   for (const MeasureRecord &r : recs) w.append(r);
-}
-
-std::string slurp(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 /// `path` compressed with liblzma into `out`, as `xz` would.
@@ -189,8 +184,9 @@ TEST(Dataset, RecordsOfTwoMachinesNormalizeSeparately) {
   int ones = 0;
   for (float y : labels) ones += y == 1.0f;
   EXPECT_EQ(ones, 3);  // each machine's fastest program, and the lone old record
-  for (size_t i = 0; i < labels.size(); ++i)
+  for (size_t i = 0; i < labels.size(); ++i) {
     if (costs[i] == 2e-3 || costs[i] == 2e-2) EXPECT_FLOAT_EQ(labels[i], 0.5f);
+  }
   EXPECT_NE(groups[0].task->machine, groups[1].task->machine);
   // A group where everything failed teaches nothing good about failing.
   EXPECT_EQ(cost_model::normalized_throughput({"w @ m", "w @ m"}, {kFailedCost, kFailedCost}),

@@ -1,10 +1,13 @@
-/// \file Helpers for measurement tests: a scratch directory and fast measurement options.
+/// \file Helpers for tests that write files or measure: a scratch directory, reading a file back,
+/// fast measurement options.
 #pragma once
 
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "measure/measure_options.h"
@@ -28,6 +31,14 @@ class ScratchDir {
  private:
   std::string path_;
 };
+
+/// The bytes of a file ("" when it cannot be read).
+inline std::string slurp(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 /// Short timings: tests check behaviour, not speed.
 inline measure::MeasureOptions fast_options(const std::string &work_dir) {

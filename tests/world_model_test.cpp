@@ -45,16 +45,23 @@ cost_model::CostModelOptions untrained_options() {
   return o;
 }
 
+cost_model::CostModelOptions untrained_options(const std::string &kind) {
+  cost_model::CostModelOptions o = untrained_options();
+  if (kind == "tlp") o.values.erase("aux");
+  return o;
+}
+
+std::vector<cost_model::ModelOptionSpec> specs_of(const std::string &kind) {
+  return kind == "tlp" ? tlp_option_specs() : world_option_specs();
+}
+
 // Both sequence models (world and the tlp baseline) learn from measured programs.
 TEST(SequenceModels, LearnARankingFromMeasurements) {
   Data d = make_data(260, 21);
   std::vector<schedule::State> rest(d.states.begin() + 200, d.states.end());
   std::vector<double> rest_costs(d.costs.begin() + 200, d.costs.end());
-  for (const auto &[kind, specs] :
-       {std::pair{"world", world_option_specs()}, std::pair{"tlp", tlp_option_specs()}}) {
-    cost_model::CostModelOptions o = untrained_options();
-    if (std::string(kind) == "tlp") o.values.erase("aux");
-    SequenceModel m(kind, specs, o);
+  for (const std::string kind : {"world", "tlp"}) {
+    SequenceModel m(kind, specs_of(kind), untrained_options(kind));
     EXPECT_EQ(m.name(), kind);
     double before = pairwise_accuracy(m.predict(*d.task, rest), rest_costs);
     m.pretrain(measured(d, 0, 200), {});
@@ -64,21 +71,54 @@ TEST(SequenceModels, LearnARankingFromMeasurements) {
   }
 }
 
-TEST(WorldModel, AStateScoresTheSameAloneAndInABatch) {
+TEST(SequenceModels, AStateScoresTheSameAloneAndInABatch) {
   Data d = make_data(40, 22);
-  SequenceModel m("world", world_option_specs(), untrained_options());
-  // A schedule of another workload does not replay on this task: it gets -infinity.
-  std::vector<schedule::State> states = d.states;
-  states.insert(states.begin() + 3,
-                testing::random_states(
-                    "conv2d_bias_relu_nhwc:N=1,H=14,W=14,CI=32,CO=32,K=3,S=1,P=1", 1, 5)[0]);
-  std::vector<float> batch = m.predict(*d.task, states);
-  ASSERT_EQ(batch.size(), states.size());
-  EXPECT_TRUE(std::isinf(batch[3]) && batch[3] < 0);
-  for (size_t i = 0; i < states.size(); ++i) {
-    if (i == 3) continue;
-    float alone = m.predict(*d.task, {states[i]})[0];
-    EXPECT_NEAR(alone, batch[i], 1e-4 * (1 + std::fabs(alone))) << i;
+  for (const std::string kind : {"world", "tlp"}) {
+    SequenceModel m(kind, specs_of(kind), untrained_options(kind));
+    // A schedule of another workload does not replay on this task: it gets -infinity.
+    std::vector<schedule::State> states = d.states;
+    states.insert(states.begin() + 3,
+                  testing::random_states(
+                      "conv2d_bias_relu_nhwc:N=1,H=14,W=14,CI=32,CO=32,K=3,S=1,P=1", 1, 5)[0]);
+    std::vector<float> batch = m.predict(*d.task, states);
+    ASSERT_EQ(batch.size(), states.size());
+    EXPECT_TRUE(std::isinf(batch[3]) && batch[3] < 0) << kind;
+    for (size_t i = 0; i < states.size(); ++i) {
+      if (i == 3) continue;
+      float alone = m.predict(*d.task, {states[i]})[0];
+      EXPECT_NEAR(alone, batch[i], 1e-4 * (1 + std::fabs(alone))) << kind << " " << i;
+    }
+  }
+}
+
+// Training batches mix the programs of several tasks (stage rows of each task stacked): a
+// program's score must not depend on the other task's programs beside it.
+TEST(SequenceModels, TwoTasksInOneBatchScoreAsAlone) {
+  Data a = make_data(6, 24);
+  search::SearchTask conv;
+  conv.workload_key = "conv2d_bias_relu_nhwc:N=1,H=14,W=14,CI=32,CO=32,K=3,S=1,P=1";
+  conv.dag = testing::dag_of(conv.workload_key);
+  std::vector<schedule::State> conv_states = testing::random_states(conv.workload_key, 6, 25);
+  ExampleMaker maker(64);
+  std::vector<Example> examples;
+  for (size_t i = 0; i < 6; ++i) {
+    examples.push_back(maker.make(*a.task, a.states[i]));
+    examples.push_back(maker.make(conv, conv_states[i]));
+  }
+  std::vector<const Example *> all;
+  for (const Example &e : examples) all.push_back(&e);
+  torch::manual_seed(3);
+  for (const std::string kind : {"world", "tlp"}) {
+    NetConfig config;
+    config.kind = kind;
+    std::shared_ptr<ScoringNet> net = make_net(config);
+    torch::NoGradGuard no_grad;
+    torch::Tensor mixed = net->forward(make_batch(all, false)).scores;
+    for (size_t i = 0; i < all.size(); ++i) {
+      float alone = net->forward(make_batch({all[i]}, false)).scores.item<float>();
+      EXPECT_NEAR(alone, mixed[static_cast<int64_t>(i)].item<float>(), 1e-4 * (1 + std::fabs(alone)))
+          << kind << " " << i;
+    }
   }
 }
 

@@ -180,6 +180,11 @@ void add_model_commands(CLI::App &app, ModelCommands &m) {
                    "share of the workloads held out to decide when training stops")
       ->check(CLI::Range(0.0, 0.9));
   m.train_cmd->add_option("--seed", t.seed, "which workloads are held out")->check(seed_value());
+  m.train_cmd
+      ->add_option("--model-seed", t.model_options.seed,
+                   "seed of the model's initial weights and batch order (training twice with two "
+                   "seeds shows how much a result owes to chance)")
+      ->check(seed_value());
   add_model_option_flag(m.train_cmd, m.train.model_options);
   m.eval_cmd = app.add_subcommand(
       "eval-model",
