@@ -275,9 +275,9 @@ double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
     WT_USER_CHECK(batches > 0 && std::isfinite(sum), BadArgument,
                   kind << ": nothing to learn from (no group with two programs that replay) or "
                        << "the loss diverged (" << sum << ")");
-    double v = valid.empty() ? NAN : valid_loss(valid);
+    double v = valid_loss(valid);
     if (std::isnan(v)) v = sum / batches;  // nothing held out: the training loss decides
-    std::cerr << kind << ": epoch " << epoch << " train loss " << sum / std::max(batches, 1)
+    std::cerr << kind << ": epoch " << epoch << " train loss " << sum / batches
               << " held-out ranking loss " << v << " (" << static_cast<int>(seconds_since(t0))
               << " s)\n";
     if (v < best)
