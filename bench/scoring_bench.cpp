@@ -5,6 +5,7 @@
 /// Usage: scoring_bench MODEL[,MODEL...] [REPS]   (MODEL: a model file or a model name)
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -30,6 +31,19 @@ std::unique_ptr<search::CostModel> fresh_model(const std::string &what) {
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
+}
+
+/// How much the scores steer the search's roulette wheel (selection by max(score, 0)): the
+/// wheel's share held by the top tenth of the states by score (0.1 = no steering at all).
+double top_decile_share(std::vector<float> scores) {
+  std::sort(scores.begin(), scores.end(), std::greater<>());
+  double total = 0, top = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    double w = std::isfinite(scores[i]) ? std::max(0.0f, scores[i]) : 0.0;
+    total += w;
+    if (i < scores.size() / 10) top += w;
+  }
+  return total > 0 ? top / total : 0.1;
 }
 
 }  // namespace
@@ -61,18 +75,19 @@ int main(int argc, char **argv) {
     auto sketches = search::generate_sketches(schedule::State(w.dag), sp);
     std::printf("| `%s` |", key.c_str());
     for (const std::string &m : models) {
-      std::vector<double> rates;
+      std::vector<double> rates, shares;
       for (int r = 0; r < reps; ++r) {
         Rng rng(100 + r);
         auto states = search::sample_states(sketches, 2048, ap, rng);
         auto model = fresh_model(m);
         model->predict(task, {states[0]});  // loads lazily-read weights, encodes the task
         auto t0 = std::chrono::steady_clock::now();
-        model->predict(task, states);
+        std::vector<float> scores = model->predict(task, states);
+        shares.push_back(top_decile_share(scores));
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         rates.push_back(static_cast<double>(states.size()) / s);
       }
-      std::printf(" %.0f |", median(rates));
+      std::printf(" %.0f (top tenth holds %.2f of the wheel) |", median(rates), median(shares));
     }
     std::printf("\n");
     std::fflush(stdout);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -152,6 +153,39 @@ TEST(CliDataset, TrainEvalAndTuneWithThePretrainedModel) {
   }
   EXPECT_TRUE(params["a"] == params["b"]);
   EXPECT_FALSE(params["a"] == params["c"]);
+
+  // Weights without a score calibration (an older worldtune) are refused for scoring, by name;
+  // `train --init F --model-option epochs=0` refits the calibration and keeps the network.
+  nlohmann::json old = nlohmann::json::parse(testing::slurp(dir.file("a.json")));
+  ASSERT_GT(old.at("calibration").at("slope").get<double>(), 0);
+  old.erase("calibration");
+  std::ofstream(dir.file("old.json")) << old.dump();
+  auto refused = run_cli("eval-model --model " + dir.file("old.json") + " --corpus " + corpus);
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find(dir.file("old.json") + ": world weights without a score calibration"),
+            std::string::npos)
+      << refused.out;
+  auto refit = run_cli("train --model world --init " + dir.file("old.json") +
+                       " --model-option epochs=0 --model-option threads=1 --corpus " + corpus +
+                       " --out " + dir.file("refit.json") + " --valid-share 0.3");
+  ASSERT_EQ(refit.exit_code, 0) << refit.out;
+  nlohmann::json fixed = nlohmann::json::parse(testing::slurp(dir.file("refit.json")));
+  EXPECT_GT(fixed.at("calibration").at("slope").get<double>(), 0);
+  for (const auto &[name, p] : params["a"].items()) {
+    std::vector<double> want = p.at("data"), got = fixed.at("params").at(name).at("data");
+    ASSERT_EQ(got.size(), want.size()) << name;
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_NEAR(got[i], want[i], 1e-6 * (1 + std::fabs(want[i]))) << name << " " << i;
+  }
+  EXPECT_EQ(run_cli("eval-model --model " + dir.file("refit.json") + " --corpus " + corpus)
+                .exit_code,
+            0);
+  auto xgb_init = run_cli("train --init " + model + " --corpus " + corpus + " --out " +
+                          dir.file("x2.json"));
+  EXPECT_EQ(xgb_init.exit_code, 2);
+  EXPECT_NE(xgb_init.out.find("--init: cost model 'xgb' always trains from scratch"),
+            std::string::npos)
+      << xgb_init.out;
 
   auto tuned = run_cli(
       "tune --workload matmul:M=24,N=24,K=24 --trials 8 --per-round 4 "

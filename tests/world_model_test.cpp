@@ -1,15 +1,17 @@
-/// \file The world cost model: its ranking loss on hand-made cases, learning a ranking from
-/// measurements, scores that do not depend on the batch, weight files (round trip, refusals) and
-/// online fine-tuning.
+/// \file The world cost model: its ranking loss on hand-made cases, the score calibration,
+/// learning a ranking from measurements, scores that do not depend on the batch, weight files
+/// (round trip, refusals) and online fine-tuning.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <numeric>
 
 #include "labelled_states.h"
 #include "measure_test_util.h"
 #include "world/nets.h"
+#include "world/score_calibration.h"
 #include "world/sequence_model.h"
 #include "worldtune/error.h"
 
@@ -36,6 +38,28 @@ TEST(LambdaRank, KnownAnswers) {
   // Equal labels make no pair; a right ranking costs less than a wrong one.
   EXPECT_EQ(loss_of({0, 5}, {1, 1}, {0, 2}), 0.0f);
   EXPECT_LT(loss_of({3, 2, 1}, {1, 0.6, 0.2}, {0, 3}), loss_of({1, 2, 3}, {1, 0.6, 0.2}, {0, 3}));
+}
+
+TEST(ScoreCalibration, FitsTheLogThroughputSlopeWithinGroups) {
+  // log label = 0.5 * score + a per-group offset; a failed program (label 0) does not count.
+  std::vector<std::vector<float>> scores = {{0, 1, 2, 3}, {10, 12, 14, 100}};
+  std::vector<std::vector<float>> labels;
+  labels.push_back({});
+  for (float s : scores[0]) labels[0].push_back(static_cast<float>(std::exp(0.5 * (s - 3))));
+  labels.push_back({});
+  for (float s : {10.0f, 12.0f, 14.0f}) labels[1].push_back(std::exp(0.5f * (s - 14)));
+  labels[1].push_back(0);
+  ScoreCalibration c = fit_calibration(scores, labels);
+  EXPECT_TRUE(c.fitted);
+  EXPECT_NEAR(c.slope, 0.5, 1e-5);
+  // Scores that fall as throughput rises steer nothing.
+  EXPECT_EQ(fit_calibration({{0, 1, 2}}, {{1, 0.5, 0.25}}).slope, 1e-3);
+  EXPECT_FALSE(fit_calibration({{1}}, {{1}}).fitted);
+  // Calibrated scores are ratios of predicted throughput, whatever the task's offset.
+  EXPECT_NEAR(c.apply(3, 1), std::exp(1.0), 1e-5);
+  EXPECT_NEAR(c.apply(103, 101) / c.apply(101, 101), std::exp(1.0), 1e-5);
+  EXPECT_TRUE(std::isinf(c.apply(-INFINITY, 0)));
+  EXPECT_EQ(median_score({-INFINITY, 3, 1, 2}), 2);
 }
 
 cost_model::CostModelOptions untrained_options() {
@@ -65,9 +89,27 @@ TEST(SequenceModels, LearnARankingFromMeasurements) {
     EXPECT_EQ(m.name(), kind);
     double before = pairwise_accuracy(m.predict(*d.task, rest), rest_costs);
     m.pretrain(measured(d, 0, 200), {});
-    double after = pairwise_accuracy(m.predict(*d.task, rest), rest_costs);
+    std::vector<float> scores = m.predict(*d.task, rest);
+    double after = pairwise_accuracy(scores, rest_costs);
     EXPECT_GT(after, 0.85) << kind << ", untrained " << before;
     EXPECT_GT(after, before + 0.1) << kind;
+    // Calibrated, the scores weigh programs like their throughput (what the search's roulette
+    // wheel expects of a cost model): positive, and the fastest tenth's mean log score is above
+    // the slowest tenth's by about the log throughput between them.
+    std::vector<size_t> order(rest.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rest_costs[a] < rest_costs[b]; });
+    const size_t tenth = rest.size() / 10;
+    double gap = 0, truth = 0;
+    for (size_t k = 0; k < tenth; ++k) {
+      size_t fast = order[k], slow = order[order.size() - 1 - k];
+      ASSERT_GT(scores[fast], 0) << kind;
+      ASSERT_GT(scores[slow], 0) << kind;
+      gap += std::log(scores[fast] / scores[slow]);
+      truth += std::log(rest_costs[slow] / rest_costs[fast]);
+    }
+    EXPECT_GT(gap, truth / 4) << kind;
+    EXPECT_LT(gap, truth * 4) << kind;
   }
 }
 

@@ -175,6 +175,10 @@ void add_model_commands(CLI::App &app, ModelCommands &m) {
   m.train_cmd->add_option("--model", t.model, "cost model (worldtune models lists them)")
       ->check(CLI::IsMember(worldtune::cost_model::cost_model_names()));
   m.train_cmd->add_option("--out", t.out, "model file to write")->required();
+  m.train_cmd->add_option("--init", t.init,
+                          "start from this model file's weights (world, tlp): fine-tunes them "
+                          "on the corpus, or with --model-option epochs=0 only refits their "
+                          "score calibration");
   m.train_cmd
       ->add_option("--valid-share", t.valid_share,
                    "share of the workloads held out to decide when training stops")

@@ -56,6 +56,9 @@ class CostModel {
   /// False for a model whose scores carry no information (random): the search then spends fewer
   /// generations on evolution, as Ansor does.
   virtual bool guides_search() const { return true; }
+  /// True when `pretrain` after `load` continues from the loaded model (`worldtune train
+  /// --init`); a model that always trains afresh would silently drop it.
+  virtual bool trains_from_loaded() const { return false; }
   /// Persists the trained model; `load` refuses files of another kind or format version with a
   /// UserError(BadModel) naming the file.
   virtual void save(const std::string &path) const = 0;

@@ -32,6 +32,12 @@ TrainReport train_model(const TrainOptions &o, std::ostream &out) {
   WT_USER_CHECK(!o.out.empty(), BadArgument, "--out MODEL_FILE is required");
   WT_USER_CHECK(o.valid_share >= 0 && o.valid_share < 1, BadArgument,
                 "--valid-share must be in [0, 1)");
+  std::unique_ptr<search::CostModel> model = cost_model::make_cost_model(o.model, o.model_options);
+  if (!o.init.empty()) {
+    WT_USER_CHECK(model->trains_from_loaded(), BadArgument,
+                  "--init: cost model '" << o.model << "' always trains from scratch");
+    model->load(o.init);
+  }
   std::vector<dataset::CorpusGroup> groups = dataset::load_corpus(o.corpus);
   std::vector<std::string> held = held_out_workloads(groups, o.valid_share, o.seed);
   std::set<std::string> held_set(held.begin(), held.end());
@@ -50,7 +56,6 @@ TrainReport train_model(const TrainOptions &o, std::ostream &out) {
       << rep.train_workloads << " workloads; " << rep.valid_programs << " programs of "
       << rep.valid_workloads << " held-out workloads decide when to stop\n";
   out.flush();
-  std::unique_ptr<search::CostModel> model = cost_model::make_cost_model(o.model, o.model_options);
   model->pretrain(dataset::measured_states(train), dataset::measured_states(valid));
   model->save(o.out);
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

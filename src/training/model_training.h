@@ -19,6 +19,7 @@ struct TrainOptions {
   std::string model = "xgb";
   cost_model::CostModelOptions model_options;
   std::string out;           ///< model file to write
+  std::string init;          ///< model file to start from (empty: fresh weights)
   double valid_share = 0.1;  ///< workloads held out to stop training on
   uint64_t seed = 1;         ///< which workloads are held out
 };

@@ -8,12 +8,14 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <thread>
 
 #include "support/rng.h"
 #include "tokens/head_inputs.h"
 #include "world/nets.h"
+#include "world/score_calibration.h"
 #include "worldtune/error.h"
 
 #ifndef WORLDTUNE_MODELS_DIR
@@ -45,7 +47,8 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
       {"online", OptionType::Bool, true, "fine-tune on the run's measurements after each round"},
       {"finetune_ms", OptionType::Int, 500, "time budget of one round's fine-tuning"},
       {"epochs", OptionType::Int, 40,
-       "most pretraining epochs (early stopping on held-out workloads)"},
+       "most pretraining epochs (early stopping on held-out workloads); 0 with `train --init`: "
+       "only refit the score calibration"},
       {"d", OptionType::Int, 64, "latent width (training; loaded weights keep their own)"},
       {"hardware", OptionType::Bool, true,
        "hardware features in the head (ablation: false; training only, as d)"},
@@ -133,6 +136,23 @@ torch::Tensor chunks_loss(ScoringNet &net, const std::vector<Chunk> &chunks, siz
   return loss;
 }
 
+/// The networks' scores of every example, in batches, without gradients.
+std::vector<std::vector<float>> raw_scores(ScoringNet &net, const std::vector<ExampleGroup> &groups) {
+  torch::NoGradGuard no_grad;
+  std::vector<std::vector<float>> out;
+  for (const ExampleGroup &g : groups) {
+    out.emplace_back();
+    for (size_t at = 0; at < g.examples.size(); at += 512) {
+      std::vector<const Example *> ex;
+      for (size_t i = at; i < std::min(g.examples.size(), at + 512); ++i)
+        ex.push_back(&g.examples[i]);
+      torch::Tensor s = net.forward(make_batch(ex, false)).scores.contiguous();
+      out.back().insert(out.back().end(), s.data_ptr<float>(), s.data_ptr<float>() + s.numel());
+    }
+  }
+  return out;
+}
+
 /// Standardizes the auxiliary targets in place (per column, over the training examples) so that
 /// no feature's scale dominates the world loss.
 void standardize_aux(std::vector<ExampleGroup> &groups) {
@@ -168,6 +188,10 @@ struct SequenceModel::Impl {
   std::vector<search::MeasuredState> run;  ///< this run's measurements (online fine-tuning)
   std::unique_ptr<torch::optim::Adam> online;
   nlohmann::json trained;  ///< how the weights were trained (saved with them)
+  ScoreCalibration calibration;
+  bool calibrated_on_corpus = false;  ///< else refit on the run after each fine-tuning
+  std::string uncalibrated_file;      ///< weights loaded without a calibration: scoring refuses
+  std::map<std::string, double> centers;  ///< per task: the median score of its first call
 
   Impl(const std::string &k, const CostModelOptions &o)
       : kind(k), options(o), scoring(o.cache_line_bytes), rng(o.seed) {
@@ -178,8 +202,8 @@ struct SequenceModel::Impl {
     config.hardware = o.get_bool("hardware");
     WT_USER_CHECK(config.d > 0 && config.d <= 1024, BadArgument,
                   "option d of cost model '" << kind << "' must be in 1..1024, got " << config.d);
-    WT_USER_CHECK(o.get_int("epochs") >= 1, BadArgument,
-                  "option epochs of cost model '" << kind << "' must be at least 1");
+    WT_USER_CHECK(o.get_int("epochs") >= 0, BadArgument,
+                  "option epochs of cost model '" << kind << "' must be at least 0");
   }
 
   /// The auxiliary loss needs latents after each step: none without the transition.
@@ -190,6 +214,7 @@ struct SequenceModel::Impl {
     net = make_net(config);
     online.reset();
     has_weights = true;
+    calibration = {}, calibrated_on_corpus = false, uncalibrated_file.clear(), centers.clear();
   }
 
   void ensure_weights() {
@@ -204,6 +229,8 @@ struct SequenceModel::Impl {
   }
 
   void load(const std::string &path);
+  void calibrate(const std::vector<ExampleGroup> &groups);
+  std::vector<float> calibrated(const search::SearchTask &task, std::vector<float> raw);
   double train_epochs(std::vector<ExampleGroup> &train, const std::vector<ExampleGroup> &valid);
   double valid_loss(const std::vector<ExampleGroup> &valid);
   void fine_tune();
@@ -229,6 +256,42 @@ void SequenceModel::Impl::load(const std::string &path) {
   trained = j.value("trained", nlohmann::json::object());
   online.reset();
   has_weights = true;
+  calibration = {}, calibrated_on_corpus = false, uncalibrated_file.clear(), centers.clear();
+  if (!j.contains("calibration")) {  // weights of an older worldtune: fine to train from
+    uncalibrated_file = path;
+    return;
+  }
+  try {
+    calibration.slope = j["calibration"].at("slope").get<double>();
+  } catch (const std::exception &) {
+    throw UserError(ErrorKind::BadModel, path + ": malformed score calibration");
+  }
+  WT_USER_CHECK(std::isfinite(calibration.slope) && calibration.slope > 0, BadModel,
+                path << ": score calibration slope " << calibration.slope << " is not positive");
+  calibration.fitted = calibrated_on_corpus = true;
+}
+
+void SequenceModel::Impl::calibrate(const std::vector<ExampleGroup> &groups) {
+  std::vector<std::vector<float>> labels;
+  for (const ExampleGroup &g : groups) {
+    labels.emplace_back();
+    for (const Example &e : g.examples) labels.back().push_back(e.label);
+  }
+  calibration = fit_calibration(raw_scores(*net, groups), labels);
+  uncalibrated_file.clear(), centers.clear();
+}
+
+std::vector<float> SequenceModel::Impl::calibrated(const search::SearchTask &task,
+                                                   std::vector<float> raw) {
+  WT_USER_CHECK(uncalibrated_file.empty(), BadModel,
+                uncalibrated_file << ": " << kind << " weights without a score calibration (an "
+                                  << "older worldtune): refit it with `worldtune train --model "
+                                  << kind << " --init " << uncalibrated_file
+                                  << " --model-option epochs=0 --corpus CORPUS --out FILE`");
+  auto [it, fresh] = centers.emplace(task.label_group() + " | " + task.target, 0.0);
+  if (fresh) it->second = median_score(raw);
+  for (float &s : raw) s = calibration.apply(s, it->second);
+  return raw;
 }
 
 double SequenceModel::Impl::valid_loss(const std::vector<ExampleGroup> &valid) {
@@ -247,7 +310,7 @@ double SequenceModel::Impl::valid_loss(const std::vector<ExampleGroup> &valid) {
 /// epoch (on the training loss when nothing is held out).
 double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
                                          const std::vector<ExampleGroup> &valid) {
-  fresh_net();
+  if (!has_weights) fresh_net();  // else `train --init`: continue from the loaded weights
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(5e-4).weight_decay(1e-6));
   const double aux = aux_weight();
   const int epochs = static_cast<int>(options.get_int("epochs")), patience = 5;
@@ -306,6 +369,8 @@ void SequenceModel::Impl::fine_tune() {
     torch::nn::utils::clip_grad_norm_(net->parameters(), 0.5);
     online->step();
   }
+  centers.clear();  // the scores moved: each task re-centers on its next call
+  if (!calibrated_on_corpus) calibrate(groups);
 }
 
 SequenceModel::SequenceModel(const std::string &kind,
@@ -335,12 +400,26 @@ void SequenceModel::pretrain(const std::vector<search::MeasuredState> &train,
   standardize_aux(train_groups);
   std::cerr << impl_->kind << ": " << train_groups.size() << " training groups tokenized in "
             << static_cast<int>(seconds_since(t0)) << " s\n";
-  double best = impl_->train_epochs(train_groups, valid_groups);
-  impl_->trained = {{"train_programs", train.size()},
-                    {"valid_programs", valid.size()},
-                    {"best_valid_loss", best},
-                    {"seconds", seconds_since(t0)},
-                    {"aux_weight", aux}};
+  double best = std::nan("");
+  if (impl_->options.get_int("epochs") > 0)
+    best = impl_->train_epochs(train_groups, valid_groups);
+  else
+    WT_USER_CHECK(impl_->has_weights, BadArgument,
+                  impl_->kind << ": epochs=0 only refits the score calibration of weights given "
+                              << "with `train --init`");
+  // Held-out workloads calibrate as the search will use it: on tasks the network did not see.
+  bool held_out = false;
+  for (const ExampleGroup &g : valid_groups) held_out = held_out || g.examples.size() >= 2;
+  impl_->calibrate(held_out ? valid_groups : train_groups);
+  impl_->calibrated_on_corpus = true;
+  std::cerr << impl_->kind << ": score calibration slope " << impl_->calibration.slope << "\n";
+  if (impl_->options.get_int("epochs") > 0)  // else the loaded weights' training stands
+    impl_->trained = {{"train_programs", train.size()},
+                      {"valid_programs", valid.size()},
+                      {"best_valid_loss", best},
+                      {"seconds", seconds_since(t0)},
+                      {"aux_weight", aux}};
+  impl_->trained["calibrated_on"] = held_out ? "held-out workloads" : "training workloads";
 }
 
 std::vector<float> SequenceModel::predict(const search::SearchTask &task,
@@ -365,7 +444,7 @@ std::vector<float> SequenceModel::predict(const search::SearchTask &task,
     torch::Tensor scores = impl_->net->forward(make_batch(ptrs, false)).scores.contiguous();
     for (size_t k = 0; k < where.size(); ++k) out[where[k]] = scores[k].item<float>();
   }
-  return out;
+  return impl_->calibrated(task, std::move(out));
 }
 
 void SequenceModel::save(const std::string &path) const {
@@ -375,6 +454,7 @@ void SequenceModel::save(const std::string &path) const {
                                       {"schema", schema()},
                                       {"config", impl_->config.to_json()},
                                       {"trained", impl_->trained},
+                                      {"calibration", {{"slope", impl_->calibration.slope}}},
                                       {"params", params_to_json(*impl_->net)}});
 }
 

@@ -48,6 +48,7 @@ class SequenceModel : public search::CostModel {
                              const std::vector<schedule::State> &states) override;
   void save(const std::string &path) const override;
   void load(const std::string &path) override;
+  bool trains_from_loaded() const override { return true; }
 
  private:
   struct Impl;
