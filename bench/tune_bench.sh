@@ -7,7 +7,7 @@
 # A model named `xgb-pretrained` is `--cost-model xgb --load-model $PRETRAINED` (default
 # runs/models/xgb-pretrained.json); `world` uses the shipped weights, `world-offline` the same
 # without online fine-tuning, and `world-<name>` the weights runs/models/world-<name>.json (the
-# ablations of bench/world_ablations.sh). RUNS_DIR overrides the folder.
+# ablations of bench/world_ablations.sh; `tlp-<name>` likewise). RUNS_DIR overrides the folder.
 # Usage: bench/tune_bench.sh [N] [SEED] [MODELS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,7 @@ grep -v '^#' bench/core_workloads.txt | while read -r key; do
       xgb-pretrained) model_flags=(--cost-model xgb --load-model "$pretrained") ;;
       world-offline) model_flags=(--cost-model world --model-option online=false) ;;
       world-*) model_flags=(--cost-model world --load-model "runs/models/$model.json") ;;
+      tlp-*) model_flags=(--cost-model tlp --load-model "runs/models/$model.json") ;;
     esac
     "$bin" tune --workload "$key" --trials "$n" "${model_flags[@]}" --seed "$seed" $resume \
       --records "$base.jsonl" < /dev/null >> "$base.out" 2>&1 || rc=$?
