@@ -98,7 +98,8 @@ TEST(SequenceModels, LearnARankingFromMeasurements) {
     // the slowest tenth's by about the log throughput between them.
     std::vector<size_t> order(rest.size());
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rest_costs[a] < rest_costs[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return rest_costs[a] < rest_costs[b]; });
     const size_t tenth = rest.size() / 10;
     double gap = 0, truth = 0;
     for (size_t k = 0; k < tenth; ++k) {
@@ -158,7 +159,8 @@ TEST(SequenceModels, TwoTasksInOneBatchScoreAsAlone) {
     torch::Tensor mixed = net->forward(make_batch(all, false)).scores;
     for (size_t i = 0; i < all.size(); ++i) {
       float alone = net->forward(make_batch({all[i]}, false)).scores.item<float>();
-      EXPECT_NEAR(alone, mixed[static_cast<int64_t>(i)].item<float>(), 1e-4 * (1 + std::fabs(alone)))
+      EXPECT_NEAR(alone, mixed[static_cast<int64_t>(i)].item<float>(),
+                  1e-4 * (1 + std::fabs(alone)))
           << kind << " " << i;
     }
   }

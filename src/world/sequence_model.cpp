@@ -137,7 +137,8 @@ torch::Tensor chunks_loss(ScoringNet &net, const std::vector<Chunk> &chunks, siz
 }
 
 /// The networks' scores of every example, in batches, without gradients.
-std::vector<std::vector<float>> raw_scores(ScoringNet &net, const std::vector<ExampleGroup> &groups) {
+std::vector<std::vector<float>> raw_scores(ScoringNet &net,
+                                           const std::vector<ExampleGroup> &groups) {
   torch::NoGradGuard no_grad;
   std::vector<std::vector<float>> out;
   for (const ExampleGroup &g : groups) {
@@ -189,8 +190,8 @@ struct SequenceModel::Impl {
   std::unique_ptr<torch::optim::Adam> online;
   nlohmann::json trained;  ///< how the weights were trained (saved with them)
   ScoreCalibration calibration;
-  bool calibrated_on_corpus = false;  ///< else refit on the run after each fine-tuning
-  std::string uncalibrated_file;      ///< weights loaded without a calibration: scoring refuses
+  bool calibrated_on_corpus = false;      ///< else refit on the run after each fine-tuning
+  std::string uncalibrated_file;          ///< weights loaded without a calibration: scoring refuses
   std::map<std::string, double> centers;  ///< per task: the median score of its first call
 
   Impl(const std::string &k, const CostModelOptions &o)
