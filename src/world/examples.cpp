@@ -35,8 +35,12 @@ std::vector<float> pooled_features(const schedule::State &state, int cache_line_
 
 }  // namespace
 
+std::string task_key(const search::SearchTask &task) {
+  return task.label_group() + " | " + task.target;
+}
+
 std::shared_ptr<const TaskInputs> ExampleMaker::task_inputs(const search::SearchTask &task) {
-  std::string key = task.label_group() + " | " + task.target;
+  std::string key = task_key(task);
   auto it = tasks_.find(key);
   if (it != tasks_.end()) return it->second;
   auto in = std::make_shared<TaskInputs>();

@@ -18,6 +18,9 @@ namespace worldtune::world {
 /// Auxiliary target width: sum and max over stores of the log-scaled per-store features.
 int aux_target_width();
 
+/// What tells tasks apart for the per-task caches (a task's encoding, its score centre).
+std::string task_key(const search::SearchTask &task);
+
 /// What the model reads of a task, computed once per task.
 struct TaskInputs {
   tokens::ProgramRows program;

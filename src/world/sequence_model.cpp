@@ -289,7 +289,7 @@ std::vector<float> SequenceModel::Impl::calibrated(const search::SearchTask &tas
                                   << "older worldtune): refit it with `worldtune train --model "
                                   << kind << " --init " << uncalibrated_file
                                   << " --model-option epochs=0 --corpus CORPUS --out FILE`");
-  auto [it, fresh] = centers.emplace(task.label_group() + " | " + task.target, 0.0);
+  auto [it, fresh] = centers.emplace(task_key(task), 0.0);
   if (fresh) it->second = median_score(raw);
   for (float &s : raw) s = calibration.apply(s, it->second);
   return raw;
