@@ -1,4 +1,4 @@
-/// \file `worldtune best`, `export` and `baseline` end to end, and their errors.
+/// \file `worldtune best`, `export`, `baseline` and `plot` end to end, and their errors.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -37,6 +37,12 @@ TEST(CliResults, BestExportAndBaselineShareARecordsFile) {
   EXPECT_NE(r.out.find("baseline  naive"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Pipeline matmul("), std::string::npos) << r.out;
 
+  r = run_cli("plot --records " + rec + " --out " + dir.file("curves.svg"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(kKey + " "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 curve, 1 peer"), std::string::npos) << r.out;  // the baseline's line
+  EXPECT_NE(testing::slurp(dir.file("curves.svg")).find("naive "), std::string::npos);
+
   r = run_cli("export --records " + rec + " --workload " + kKey + " --out " + dir.file("out") +
               " --name mm");
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -57,6 +63,13 @@ TEST(CliResults, BadInputGetsAClearError) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("error: argument: onednn has no kernel for operator 'softmax'"),
             std::string::npos)
+      << r.out;
+  r = run_cli("plot --records " + dir.file("none.jsonl") + " --out " + dir.file("p.png"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: io: cannot open records file"), std::string::npos) << r.out;
+  r = run_cli("plot --records " + dir.file("none.jsonl") + " --out p.png --size 12");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: argument: --size '12': give WIDTHxHEIGHT"), std::string::npos)
       << r.out;
   r = run_cli("export --records " + dir.file("none.jsonl") + " --workload " + kKey);
   EXPECT_NE(r.exit_code, 0);

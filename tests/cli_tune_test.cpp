@@ -46,6 +46,9 @@ TEST(CliTune, KilledAnywhereThenResumedEndsWithEveryTrialOnce) {
   EXPECT_NE(r.out.find("GFLOP/s"), std::string::npos);
   EXPECT_NE(r.out.find("time      search"), std::string::npos);
   EXPECT_NE(r.out.find("best      matmul:M=32,N=32,K=32"), std::string::npos);
+  // 24 trials stay in xgb's random warm-up: no scoring throughput is claimed for it.
+  EXPECT_EQ(r.out.find("states scored"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("model     scored nothing itself"), std::string::npos) << r.out;
 }
 
 TEST(CliTune, TwoWorkloadsShareTheBudgetAndTheModelIsSaved) {
@@ -86,6 +89,7 @@ TEST(CliTune, WorldModelTunesEndToEndWithTheShippedWeights) {
   int ok = 0;
   for (const MeasureRecord &m : records) ok += m.result.ok() ? 1 : 0;
   EXPECT_EQ(ok, 24);
+  EXPECT_NE(r.out.find(" states scored, "), std::string::npos) << r.out;  // the network scored
   {
     std::ofstream(dir.file("w.json"))
         << R"({"format": "worldtune-cost-model-1", "model": "world"})";

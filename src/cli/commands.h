@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dataset/dataset.h"
 #include "measure/measure_options.h"
@@ -92,5 +93,15 @@ struct BaselineCommandOptions {
   measure::MeasureOptions measure;
 };
 int run_baseline(const BaselineCommandOptions &o);
+
+struct PlotCommandOptions {
+  std::vector<std::string> records;
+  std::string out;
+  std::string size;  ///< "WIDTHxHEIGHT"; "": from the number of workloads
+  std::string title;
+  std::string data_dir;  ///< keep gnuplot's script and data here
+  bool per_file = false;  ///< one curve per records file, even for seeds of one method
+};
+int run_plot(const PlotCommandOptions &o);
 
 }  // namespace worldtune::cli

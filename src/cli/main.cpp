@@ -206,11 +206,26 @@ int run_model_command(const ModelCommands &m) {
   return -1;
 }
 
-/// best, export and baseline: the commands on results (result_commands.cpp).
+void add_plot_command(CLI::App &app, worldtune::cli::PlotCommandOptions &p) {
+  auto *plot = app.add_subcommand("plot",
+                                  "draw tuning curves (best GFLOP/s against trials) per workload "
+                                  "with gnuplot, peers as dashed lines");
+  plot->add_option("--records", p.records, "records file of a run (repeatable)")->required();
+  plot->add_option("--out", p.out, "image to write: .png or .svg")->required();
+  plot->add_option("--size", p.size, "WIDTHxHEIGHT in pixels (default: from the workloads)");
+  plot->add_option("--title", p.title, "title above the panels");
+  plot->add_option("--data-dir", p.data_dir, "keep gnuplot's script and data in this folder");
+  plot->add_flag("--per-file", p.per_file,
+                 "one curve per records file (default: seeds of one method make one median "
+                 "curve with a min-max band)");
+}
+
+/// best, export, baseline and plot: the commands on results (result_commands.cpp).
 struct ResultCommands {
   worldtune::cli::BestOptions best;
   worldtune::cli::ExportCommandOptions exp;
   worldtune::cli::BaselineCommandOptions baseline;
+  worldtune::cli::PlotCommandOptions plot;
   std::string baseline_check = "all";  // a baseline is only worth its number when checked
 };
 
@@ -240,12 +255,14 @@ void add_result_commands(CLI::App &app, ResultCommands &r) {
   // One build: its worker may take the memory of all (Adams2019 used 11.4 GiB for a conv2d).
   r.baseline.measure.build_parallel = 1;
   add_measure_flags(base, r.baseline.measure, r.baseline_check);
+  add_plot_command(app, r.plot);
 }
 
 /// Runs the result command given, or returns -1 when the command is another one.
 int run_result_command(const CLI::App &app, ResultCommands &r) {
   if (app.got_subcommand("best")) return worldtune::cli::run_best(r.best);
   if (app.got_subcommand("export")) return worldtune::cli::run_export(r.exp);
+  if (app.got_subcommand("plot")) return worldtune::cli::run_plot(r.plot);
   if (app.got_subcommand("baseline")) {
     r.baseline.measure.check = parse_check(r.baseline_check);
     return worldtune::cli::run_baseline(r.baseline);

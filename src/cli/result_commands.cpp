@@ -1,4 +1,4 @@
-/// \file Subcommands on results: best, export, baseline.
+/// \file Subcommands on results: best, export, baseline, plot.
 #include <cstdio>
 #include <memory>
 
@@ -8,7 +8,11 @@
 #include "deploy/exporter.h"
 #include "ir/workload.h"
 #include "measure/program_measurer.h"
+#include "report/gnuplot_plot.h"
+#include "report/tuning_curves.h"
 #include "schedule/halide_program.h"
+#include "support/strings.h"
+#include "worldtune/error.h"
 #include "worldtune/record.h"
 
 namespace worldtune::cli {
@@ -38,6 +42,16 @@ void print_best(const deploy::WorkloadRecords &r) {
                                                            "worldtune schedule for " + r.workload)
                                     .c_str());
   std::printf("\n");
+}
+
+/// "1200x800" -> the options' width and height.
+void parse_size(const std::string &size, report::PlotOptions &p) {
+  if (size.empty()) return;
+  char rest = 0;
+  bool ok = std::sscanf(size.c_str(), "%dx%d%c", &p.width, &p.height, &rest) == 2 &&
+            p.width >= 16 && p.height >= 16 && p.width <= 20000 && p.height <= 20000;
+  WT_USER_CHECK(ok, BadArgument,
+                "--size '" << quote_cut(size) << "': give WIDTHxHEIGHT in pixels, e.g. 1200x800");
 }
 
 }  // namespace
@@ -93,6 +107,23 @@ int run_baseline(const BaselineCommandOptions &o) {
                                                                   : measurer.reference_error()))
                         .c_str());
   if (!o.records.empty()) std::printf("records   appended to %s\n", o.records.c_str());
+  return 0;
+}
+
+int run_plot(const PlotCommandOptions &o) {
+  report::PlotOptions p{o.out, 0, 0, o.title, o.data_dir};
+  parse_size(o.size, p);
+  std::vector<report::RunCurves> runs;
+  for (const std::string &path : o.records) runs.push_back(report::read_run_curves(path));
+  std::vector<report::Panel> panels = report::make_panels(runs, !o.per_file);
+  report::render_plot(panels, p);
+  auto [width, height] = report::plot_size(p, panels.size());
+  std::printf("wrote     %s (%dx%d): %zu workload%s\n", o.out.c_str(), width, height, panels.size(),
+              panels.size() == 1 ? "" : "s");
+  for (const report::Panel &panel : panels)
+    std::printf("  %-56s %zu curve%s, %zu peer%s\n", panel.workload.c_str(), panel.curves.size(),
+                panel.curves.size() == 1 ? "" : "s", panel.peers.size(),
+                panel.peers.size() == 1 ? "" : "s");
   return 0;
 }
 

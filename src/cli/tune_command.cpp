@@ -90,10 +90,14 @@ int run_tune(const TuneCommandOptions &o) {
         100 * rep.search_s / rep.total_s, 100 * rep.predict_s / rep.total_s,
         100 * rep.build_s / rep.total_s, 100 * rep.run_s / rep.total_s,
         100 * rep.train_s / rep.total_s, 100 * (rep.total_s - accounted) / rep.total_s);
-  if (rep.predict_s > 0)
+  if (rep.scored > 0 && rep.scored_s > 0)
     std::printf(
         "model     %lld states scored, %.0f states/s (inputs + model, whole predict calls)\n",
-        static_cast<long long>(rep.predicted), rep.predicted / rep.predict_s);
+        static_cast<long long>(rep.scored), rep.scored / rep.scored_s);
+  else if (rep.predicted > 0)
+    std::printf("model     scored nothing itself: its %lld scores were random (%s)\n",
+                static_cast<long long>(rep.predicted),
+                model->guides_search() ? "warm-up until enough measurements" : "no model");
   if (!o.save_model.empty()) {
     model->save(o.save_model);
     std::printf("model     saved to %s\n", o.save_model.c_str());

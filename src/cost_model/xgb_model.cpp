@@ -270,12 +270,16 @@ void XgbModel::train(const std::vector<Sample> &valid) {
   booster_ = std::move(fresh);
 }
 
+bool XgbModel::scores_now() const {
+  bool warm = !frozen_.empty() || !options_.random_warmup ||
+              static_cast<int64_t>(samples_.size()) > options_.get_int("warmup");
+  return warm && (booster_ || !frozen_.empty());
+}
+
 std::vector<float> XgbModel::predict(const search::SearchTask &task,
                                      const std::vector<schedule::State> &states) {
   std::vector<float> out(states.size(), -std::numeric_limits<float>::infinity());
-  bool warm = !frozen_.empty() || !options_.random_warmup ||
-              static_cast<int64_t>(samples_.size()) > options_.get_int("warmup");
-  if ((!booster_ && frozen_.empty()) || !warm) {
+  if (!scores_now()) {
     for (float &v : out) v = static_cast<float>(rng_.uniform_real());
     return out;
   }

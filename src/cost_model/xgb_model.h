@@ -37,6 +37,7 @@ class XgbModel : public search::CostModel {
                              const std::vector<schedule::State> &states) override;
   void save(const std::string &path) const override;
   void load(const std::string &path) override;
+  bool scores_now() const override;
 
   int num_samples() const { return static_cast<int>(samples_.size()); }
   /// Boosting rounds of the booster trained last (0 before any).

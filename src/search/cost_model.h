@@ -56,6 +56,9 @@ class CostModel {
   /// False for a model whose scores carry no information (random): the search then spends fewer
   /// generations on evolution, as Ansor does.
   virtual bool guides_search() const { return true; }
+  /// False while predict() would return scores that are not the model's (xgb's random warm-up):
+  /// the scoring throughput a tuner reports counts only calls that really scored.
+  virtual bool scores_now() const { return guides_search(); }
   /// True when `pretrain` after `load` continues from the loaded model (`worldtune train
   /// --init`); a model that always trains afresh would silently drop it.
   virtual bool trains_from_loaded() const { return false; }

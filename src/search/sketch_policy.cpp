@@ -32,10 +32,16 @@ SketchPolicy::SketchPolicy(std::shared_ptr<const SearchTask> task, SearchParams 
 }
 
 std::vector<float> SketchPolicy::predict(CostModel &model, const std::vector<State> &states) {
+  bool real = model.scores_now();
   auto t0 = std::chrono::steady_clock::now();
   std::vector<float> scores = model.predict(*task_, states);
-  stats_.predict_s += seconds_since(t0);
+  double seconds = seconds_since(t0);
+  stats_.predict_s += seconds;
   stats_.predicted += static_cast<int>(states.size());
+  if (real) {
+    stats_.scored_s += seconds;
+    stats_.scored += static_cast<int>(states.size());
+  }
   return scores;
 }
 

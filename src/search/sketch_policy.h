@@ -31,8 +31,10 @@ struct SearchParams {
 /// Counters of the last round, for progress and benchmarks.
 struct RoundStats {
   int population = 0;    ///< initial population size (sampled + injected measured)
-  int predicted = 0;     ///< states scored by the cost model
+  int predicted = 0;     ///< states handed to the cost model
   double predict_s = 0;  ///< seconds inside CostModel::predict
+  int scored = 0;        ///< of `predicted`, those the model really scored (CostModel::scores_now)
+  double scored_s = 0;   ///< of `predict_s`, the seconds of those calls
   double search_s = 0;   ///< whole round (sampling, evolution, picking)
 };
 

@@ -1,6 +1,9 @@
 /// \file String helpers.
 #include "support/strings.h"
 
+#include <cstdarg>
+#include <cstdio>
+
 namespace worldtune {
 
 std::vector<std::string> split_string(const std::string &s, char sep) {
@@ -28,6 +31,19 @@ std::string trim(const std::string &s) {
 std::string quote_cut(const std::string &s, size_t limit) {
   if (s.size() <= limit) return s;
   return s.substr(0, limit) + "... (" + std::to_string(s.size()) + " characters)";
+}
+
+std::string format(const char *fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  va_list again;
+  va_copy(again, args);
+  int n = std::vsnprintf(nullptr, 0, fmt, args);
+  va_end(args);
+  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, again);
+  va_end(again);
+  return out;
 }
 
 }  // namespace worldtune

@@ -32,12 +32,6 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string format(const char *fmt, double a) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, a);
-  return buf;
-}
-
 /// One character pair per candidate: build phase '.', run phase '*'; E error, T timeout.
 const char *marker(const MeasureResult &r) {
   switch (r.error) {
@@ -246,6 +240,8 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     rep.search_s += t.policy->last_round().search_s;
     rep.predict_s += t.policy->last_round().predict_s;
     rep.predicted += t.policy->last_round().predicted;
+    rep.scored += t.policy->last_round().scored;
+    rep.scored_s += t.policy->last_round().scored_s;
     ++round;
 
     // Results from the records file where this state was measured before, else measured now.

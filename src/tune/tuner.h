@@ -54,7 +54,9 @@ struct TuneReport {
   std::string stop_reason;  ///< "" when the budget was spent
   // Where the time of this invocation went (seconds).
   double total_s = 0, search_s = 0, predict_s = 0, build_s = 0, run_s = 0, train_s = 0;
-  int64_t predicted = 0;  ///< states scored by the cost model
+  int64_t predicted = 0;  ///< states handed to the cost model
+  int64_t scored = 0;     ///< of those, the ones it really scored (not warm-up's random scores)
+  double scored_s = 0;    ///< seconds of the calls that really scored
 };
 
 /// The run settings file next to the records (`<records>.run.json`): a resume must use the same
