@@ -20,6 +20,7 @@
 
 #include "deploy/baseline.h"
 #include "deploy/best_records.h"
+#include "deploy/side_by_side.h"
 #include "ir/workload.h"
 #include "measure/program_measurer.h"
 #include "worldtune/error.h"
@@ -34,23 +35,11 @@ struct Cell {
   std::string note;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 std::vector<std::string> split_list(const std::string &s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
   for (std::string x; std::getline(ss, x, ',');) out.push_back(x);
   return out;
-}
-
-std::string slug(const std::string &key) {
-  std::string s = key;
-  for (char &c : s)
-    if (c == ':' || c == '=' || c == ',') c = '_';
-  return s;
 }
 
 }  // namespace
@@ -91,62 +80,36 @@ int main(int argc, char **argv) {
   for (std::string key; std::getline(list, key);) {
     if (key.empty() || key[0] == '#' || key.find(filter) == std::string::npos) continue;
     ir::Workload w = ir::parse_workload(key);
-    measure::MeasureOptions o;
-    o.repeat = 1;
-    o.check = measure::CheckPolicy::All;
-    o.keep_artifacts = true;   // each build runs once per round
-    o.build_timeout_s = 1200;  // Adams2019 searches while building (minutes on a conv)
-    o.build_parallel = 1;      // and may need most of the memory (11.4 GiB for a conv2d)
-    measure::ProgramMeasurer m(w, o, search::host_hardware_params(), 0, nullptr);
     std::map<std::string, Cell> cells;
-    std::vector<std::string> names;
-    std::vector<measure::BuildInput> inputs;
+    std::vector<deploy::SideBySideEntry> entries;
     for (size_t c = 0; c < columns.size(); ++c) {
       const std::string &model = models[c / dirs.size()], &dir = dirs[c % dirs.size()];
-      std::string path = dir + "/" + model + "_" + slug(w.key) + ".jsonl";
+      std::string path = dir + "/" + model + "_" + ir::workload_slug(w.key) + ".jsonl";
       if (!std::filesystem::exists(path)) continue;
       deploy::WorkloadRecords rec = deploy::workload_records(path, w.key);
       if (!rec.best) continue;
-      names.push_back(columns[c]);
-      inputs.push_back(
-          {w.dag, schedule::steps_from_json(rec.best->steps), measure::BuildMethod::Schedule, ""});
+      entries.push_back({columns[c],
+                         {w.dag, schedule::steps_from_json(rec.best->steps),
+                          measure::BuildMethod::Schedule, ""}});
       cells[columns[c]].note =
           " [" + std::to_string(rec.best_trial) + "/" + std::to_string(rec.trials) + "]";
     }
     for (const auto &p : peers) {
       try {
-        inputs.push_back(deploy::baseline_input(w, deploy::parse_baseline_method(p)));
-        names.push_back(p);
+        entries.push_back({p, deploy::baseline_input(w, deploy::parse_baseline_method(p))});
       } catch (const UserError &e) {
         cells[p] = {0, "n/a"};
       }
     }
-    std::vector<measure::BuildResult> built = m.build(inputs);
-    // Rounds interleave the methods, each round in a rotated order, so that a slow spell of the
-    // machine hits them all alike; a method's figure is the median over rounds.
-    std::map<std::string, std::vector<double>> costs;
-    std::map<std::string, std::string> failed;
-    for (int round = 0; round < rounds; ++round) {
-      for (size_t k = 0; k < names.size(); ++k) {
-        size_t i = (k + static_cast<size_t>(round)) % names.size();
-        if (failed.count(names[i])) continue;
-        MeasureResult r = m.run_built(built[i]);
-        if (!r.ok())
-          failed[names[i]] = error_code_name(r.error);
-        else if (!r.checked)
-          failed[names[i]] = "unchecked";
-        else
-          costs[names[i]].push_back(median(r.costs));
-      }
-    }
-    for (const auto &n : names) {
-      std::fprintf(stderr, "%s %s ms per round:", w.key.c_str(), n.c_str());
-      for (double c : costs[n]) std::fprintf(stderr, " %.4f", c * 1e3);
+    for (const deploy::SideBySideResult &r :
+         deploy::measure_side_by_side(w, entries, rounds, deploy::side_by_side_options())) {
+      std::fprintf(stderr, "%s %s ms per round:", w.key.c_str(), r.name.c_str());
+      for (double c : r.costs) std::fprintf(stderr, " %.4f", c * 1e3);
       std::fprintf(stderr, "\n");
-      if (failed.count(n))
-        cells[n] = {0, " " + failed[n]};
+      if (!r.error.empty())
+        cells[r.name] = {0, " " + r.error};
       else
-        cells[n].cost = median(costs[n]);
+        cells[r.name].cost = r.cost;
     }
     double flops = w.dag->flop_count();
     auto gf = [&](const std::string &k) {

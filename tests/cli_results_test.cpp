@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "cli_test_util.h"
@@ -48,6 +49,35 @@ TEST(CliResults, BestExportAndBaselineShareARecordsFile) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(std::filesystem::exists(dir.file("out/mm.a")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("out/mm_example.cpp")));
+}
+
+TEST(CliResults, AnExperimentTunesComparesAndReportsThenOnlyRewritesItsTables) {
+  testing::ScratchDir dir;
+  {
+    std::ofstream(dir.file("exp.json")) << R"({
+      "format": "worldtune-experiment-1",
+      "workloads": ["matmul:M=16,N=16,K=16"],
+      "methods": [{"cost_model": "random"}, {"name": "xgb-early", "cost_model": "xgb",
+                   "no_warmup": true}],
+      "trials": 4, "peers": ["naive"], "compare_rounds": 2, "reference": "random",
+      "measure": {"min_repeat_ms": 1}})";
+  }
+  std::string cmd = "experiment " + dir.file("exp.json") + " --out " + dir.file("out");
+  CliRun r = run_cli(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("runs      2: 0 finished before, 2 run now"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("compare   matmul:M=16,N=16,K=16: 3 kernels"), std::string::npos) << r.out;
+  std::string md = testing::slurp(dir.file("out/results.md"));
+  EXPECT_NE(md.find("| workload | random | xgb-early | naive |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `matmul:M=16,N=16,K=16` | "), std::string::npos) << md;
+  EXPECT_NE(md.find("## Trials to reach 97.8% of random"), std::string::npos) << md;
+  EXPECT_EQ(read_records(dir.file("out/runs/xgb-early_s1_matmul_M_16_N_16_K_16.jsonl")).size(), 4u);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("out/compare/matmul_M_16_N_16_K_16.json")));
+  EXPECT_GT(std::filesystem::file_size(dir.file("out/curves.png")), 0u);
+  r = run_cli(cmd);  // finished: nothing is tuned or measured again
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("runs      2: 2 finished before, 0 run now"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("compare   "), std::string::npos) << r.out;
 }
 
 TEST(CliResults, BadInputGetsAClearError) {

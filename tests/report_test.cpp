@@ -99,7 +99,7 @@ TEST(TuningCurves, SeedsOfOneMethodBecomeAMedianWithABandUnlessPerFile) {
   ASSERT_EQ(banded.size(), 1u);
   ASSERT_EQ(banded[0].curves.size(), 2u);
   const Curve &xgb = banded[0].curves[0];
-  EXPECT_EQ(xgb.label, "xgb (3 runs)");
+  EXPECT_EQ(xgb.label, "xgb (3 seeds)");
   EXPECT_EQ(xgb.runs, 3);
   ASSERT_EQ(xgb.best.size(), 2u);                   // up to the shortest run
   EXPECT_DOUBLE_EQ(xgb.best[0], kGflopsAt1ms / 4);  // median of 1/4, 1/2, 1/8

@@ -99,9 +99,19 @@ struct PlotCommandOptions {
   std::string out;
   std::string size;  ///< "WIDTHxHEIGHT"; "": from the number of workloads
   std::string title;
-  std::string data_dir;  ///< keep gnuplot's script and data here
+  std::string data_dir;   ///< keep gnuplot's script and data here
   bool per_file = false;  ///< one curve per records file, even for seeds of one method
 };
 int run_plot(const PlotCommandOptions &o);
+
+// Experiments (experiment_command.cpp).
+
+struct ExperimentCommandOptions {
+  std::string config;
+  std::string out_dir;
+  bool discard_invalidated = false;
+  bool no_compare = false;
+};
+int run_experiment_command(const ExperimentCommandOptions &o);
 
 }  // namespace worldtune::cli

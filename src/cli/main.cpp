@@ -270,6 +270,21 @@ int run_result_command(const CLI::App &app, ResultCommands &r) {
   return -1;
 }
 
+CLI::App *add_experiment_command(CLI::App &app, worldtune::cli::ExperimentCommandOptions &e) {
+  auto *cmd = app.add_subcommand(
+      "experiment",
+      "run an experiment from a config (workloads, methods, seeds, budget, peers): resumable "
+      "tuning runs, bests re-measured side by side, CSV, markdown tables and curves");
+  cmd->add_option("config", e.config, "experiment config (JSON)")->required();
+  cmd->add_option("--out", e.out_dir, "the experiment's folder (runs, comparisons, results)")
+      ->required();
+  cmd->add_flag("--discard-invalidated", e.discard_invalidated,
+                "move the records of runs the config changed to <out>/invalidated and rerun them");
+  cmd->add_flag("--no-compare", e.no_compare,
+                "measure no comparison: tables show saved comparisons, else the tuners' figures");
+  return cmd;
+}
+
 /// CLI11 answers a mistyped command with only "A subcommand is required": name it and the
 /// commands there are. Returns true, having said so, when argv[1] is no command.
 bool refuse_unknown_command(CLI::App &app, int argc, char **argv) {
@@ -319,6 +334,8 @@ int main(int argc, char **argv) {
   add_dataset_command(app, dataset);
   ModelCommands models;
   add_model_commands(app, models);
+  worldtune::cli::ExperimentCommandOptions experiment;
+  CLI::App *experiment_cmd = add_experiment_command(app, experiment);
 
   if (refuse_unknown_command(app, argc, argv)) return 2;
   try {
@@ -339,6 +356,7 @@ int main(int argc, char **argv) {
     if (int rc = run_result_command(app, results); rc >= 0) return rc;
     if (dataset.cmd->parsed()) return run_dataset_command(dataset);
     if (int rc = run_model_command(models); rc >= 0) return rc;
+    if (experiment_cmd->parsed()) return worldtune::cli::run_experiment_command(experiment);
     if (tune.cmd->parsed()) {
       tune.opts.tune.measure.check = parse_check(tune.check);
       return worldtune::cli::run_tune(tune.opts);

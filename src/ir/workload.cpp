@@ -138,4 +138,11 @@ Workload WorkloadRegistry::parse(const std::string &raw_key) const {
 
 Workload parse_workload(const std::string &key) { return WorkloadRegistry::global().parse(key); }
 
+std::string workload_slug(const std::string &key) {
+  std::string s = key;
+  for (char &ch : s)
+    if (ch == ':' || ch == '=' || ch == ',') ch = '_';
+  return s;
+}
+
 }  // namespace worldtune::ir

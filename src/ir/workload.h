@@ -70,4 +70,8 @@ class WorkloadRegistry {
 /// Shorthand for WorkloadRegistry::global().parse(key).
 Workload parse_workload(const std::string &key);
 
+/// "conv2d_nhwc:N=1,H=7" -> "conv2d_nhwc_N_1_H_7": a workload key as a file name (the one
+/// bench/tune_bench.sh spells in shell).
+std::string workload_slug(const std::string &key);
+
 }  // namespace worldtune::ir

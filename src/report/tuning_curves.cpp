@@ -93,7 +93,7 @@ struct CurveGroup {
 
 Curve curve_of(const CurveGroup &g) {
   if (g.runs.size() == 1) return {g.runs.front()->label.label(), *g.bests.front(), {}, {}, 1};
-  return band_curve(g.runs.front()->label.method + " (" + std::to_string(g.runs.size()) + " runs)",
+  return band_curve(g.runs.front()->label.method + " (" + std::to_string(g.runs.size()) + " seeds)",
                     g.bests);
 }
 

@@ -1,0 +1,50 @@
+/// \file `worldtune experiment CONFIG`: runs an experiment's tuning runs with this very binary (one
+/// `tune` process per run, its output in the run's .out file), then compares and reports.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cost_model/cost_model_registry.h"
+#include "experiment/experiment_runner.h"
+#include "worldtune/error.h"
+
+namespace worldtune::cli {
+
+namespace {
+
+std::string sh_quote(const std::string &s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// This executable, so that every run uses the same build as the experiment.
+std::string self_path() {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  WT_USER_CHECK(!ec, Io, "cannot find the worldtune executable (/proc/self/exe)");
+  return p.string();
+}
+
+int launch_tune(const std::vector<std::string> &args, const std::string &log) {
+  std::string cmd = sh_quote(self_path());
+  for (const std::string &a : args) cmd += " " + sh_quote(a);
+  int status = std::system((cmd + " < /dev/null >> " + sh_quote(log) + " 2>&1").c_str());
+  if (status == -1 || !WIFEXITED(status)) return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return WEXITSTATUS(status);
+}
+
+}  // namespace
+
+int run_experiment_command(const ExperimentCommandOptions &o) {
+  experiment::ExperimentConfig c =
+      experiment::read_experiment_config(o.config, cost_model::cost_model_names());
+  experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare};
+  experiment::run_experiment(c, eo, launch_tune, std::cout);
+  return 0;
+}
+
+}  // namespace worldtune::cli

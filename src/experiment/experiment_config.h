@@ -1,0 +1,68 @@
+/// \file The config of `worldtune experiment`: workloads, methods (cost models and how they are
+/// loaded), seeds, the trial budget, the checkpoints at which bests are compared, peers and the
+/// measurement settings; and the runs it expands to. A small JSON file (format in
+/// docs/file_formats.md); unknown keys are refused by name, so a typo never silently falls back
+/// to a default.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace worldtune::experiment {
+
+/// The config format this build reads.
+inline constexpr const char *kExperimentFormat = "worldtune-experiment-1";
+
+/// One method: a cost model and how `tune` runs it.
+struct MethodSpec {
+  std::string name;                        ///< column name in tables and legends: "xgb-pretrained"
+  std::string cost_model;                  ///< a registered cost model
+  std::string load_model;                  ///< --load-model ("": none)
+  std::vector<std::string> model_options;  ///< NAME=VALUE
+  bool no_warmup = false;
+  int64_t trials = 0;  ///< this method's budget per run (0: the experiment's)
+};
+
+struct ExperimentConfig {
+  std::string path;                    ///< the file it came from
+  std::vector<std::string> workloads;  ///< canonical keys
+  std::vector<MethodSpec> methods;
+  std::vector<uint64_t> seeds = {1};
+  int64_t trials = 64;               ///< budget per run (one workload, one method, one seed)
+  std::vector<int64_t> checkpoints;  ///< trial counts whose bests are re-measured (default: trials)
+  std::vector<std::string> peers;    ///< baseline methods re-measured beside them
+  int compare_rounds = 5;            ///< interleaved rounds of the side-by-side re-measurement
+  std::string reference;  ///< method whose best at its full budget others must reach ("": none)
+  double reference_share = 0.978;  ///< the share of the reference's geomean to reach
+  /// `tune` measurement flags ("--min-repeat-ms", "100", ...), from the config's "measure".
+  std::vector<std::string> measure_flags;
+  nlohmann::json measure = nlohmann::json::object();  ///< as written, for run identities
+};
+
+/// Reads and checks a config; `cost_models` are the names a method may use. Throws
+/// UserError(BadArgument) naming the file and the key that is unknown, missing or of the wrong
+/// type, an unknown cost model or peer, or a bad workload key (BadWorkload).
+ExperimentConfig read_experiment_config(const std::string &path,
+                                        const std::vector<std::string> &cost_models);
+
+/// One tuning run: a workload tuned by a method with a seed.
+struct RunSpec {
+  std::string id;  ///< file name stem: "<method>_s<seed>_<workload slug>"
+  std::string workload;
+  const MethodSpec *method = nullptr;
+  uint64_t seed = 0;
+  int64_t trials = 0;
+  /// What the run's results depend on (all but the budget): a finished run whose identity
+  /// changed is invalidated; a larger budget only continues it.
+  nlohmann::json identity(const ExperimentConfig &c) const;
+  /// The `worldtune tune` arguments of the run, writing to `records`.
+  std::vector<std::string> tune_args(const ExperimentConfig &c, const std::string &records,
+                                     bool resume) const;
+};
+
+/// Every run of the config: workloads x methods x seeds, in that order.
+std::vector<RunSpec> plan_runs(const ExperimentConfig &c);
+
+}  // namespace worldtune::experiment

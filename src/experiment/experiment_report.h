@@ -1,0 +1,26 @@
+/// \file An experiment's results: `results.csv` (one row per run, checkpoint and peer),
+/// `results.md` (per checkpoint a table of workloads x methods with geometric means; the trials
+/// each method needs to reach the reference's share) and `curves.png` (tuning curves, seeds as
+/// bands, peers as lines).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "experiment/experiment_compare.h"
+#include "experiment/experiment_config.h"
+
+namespace worldtune::experiment {
+
+/// Trials a method needs for the geometric mean over workloads of its best so far (median over
+/// seeds at each trial, as measured in the runs) to reach `level`; 0 when it never does. `curves`
+/// holds, per workload, the seeds' best-so-far sequences.
+int64_t trials_to_reach(const std::vector<std::vector<std::vector<double>>> &curves, double level);
+
+/// Writes the three files into out_dir and prints the tables' file names.
+void write_report(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
+                  const std::string &runs_dir, const std::vector<WorkloadComparison> &compared,
+                  const std::string &out_dir, std::ostream &out);
+
+}  // namespace worldtune::experiment

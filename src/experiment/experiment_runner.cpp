@@ -1,0 +1,149 @@
+/// \file Running an experiment: the runs it lacks, then the comparison and the report.
+#include "experiment/experiment_runner.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "experiment/experiment_compare.h"
+#include "experiment/experiment_report.h"
+#include "support/settings_file.h"
+#include "support/strings.h"
+#include "worldtune/error.h"
+
+namespace worldtune::experiment {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The identity file beside a run's records.
+constexpr const char *kRunSpecFormat = "worldtune-experiment-run-1";
+
+std::string runs_dir(const ExperimentOptions &o) { return (fs::path(o.out_dir) / "runs").string(); }
+
+std::string file_of(const std::string &dir, const RunSpec &run, const std::string &suffix) {
+  return (fs::path(dir) / (run.id + suffix)).string();
+}
+
+/// The trials a run's done mark says it finished with (0 when unfinished).
+int64_t finished_trials(const std::string &dir, const RunSpec &run) {
+  std::string path = file_of(dir, run, ".done");
+  if (!fs::exists(path)) return 0;
+  return read_settings_file(path, kRunSpecFormat).value("trials", int64_t{0});
+}
+
+/// Moves every file of the run to invalidated/<id>.<time>/: never deleted, out of the way.
+void set_aside(const ExperimentOptions &o, const RunSpec &run, std::ostream &out) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  fs::path to = fs::path(o.out_dir) / "invalidated" /
+                (run.id + "." +
+                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  fs::create_directories(to);
+  for (const fs::directory_entry &e : fs::directory_iterator(runs_dir(o))) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(run.id + ".", 0) == 0) fs::rename(e.path(), to / name);
+  }
+  out << "moved     " << run.id << " (invalidated) to " << to.string() << "\n";
+}
+
+/// Refuses (or, when told to, sets aside) the runs whose identity changed.
+void check_invalidated(const ExperimentConfig &c, const ExperimentOptions &o,
+                       const std::vector<RunSpec> &runs, std::ostream &out) {
+  std::vector<std::string> changed;
+  for (const RunSpec &run : runs) {
+    std::string why;
+    if (run_state(c, run, runs_dir(o), &why) != RunState::Invalidated) continue;
+    if (o.discard_invalidated)
+      set_aside(o, run, out);
+    else
+      changed.push_back(run.id + ": " + why);
+  }
+  if (changed.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < changed.size() && i < 12; ++i) list += "\n  " + changed[i];
+  if (changed.size() > 12) list += "\n  ... and " + std::to_string(changed.size() - 12) + " more";
+  WT_USER_CHECK(false, BadArgument,
+                c.path << " changes what " << changed.size() << " recorded run"
+                       << (changed.size() == 1 ? "" : "s") << " in " << runs_dir(o) << " depend on:"
+                       << list << "\nrerun with --discard-invalidated to move their records to "
+                       << (fs::path(o.out_dir) / "invalidated").string()
+                       << " and run them again, or restore the config");
+}
+
+/// The last lines of a log, for an error message.
+std::string tail_of(const std::string &path, size_t lines) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);) all.push_back(line);
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += "\n    " + all[i];
+  return out;
+}
+
+void tune_run(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec &run,
+              const TuneLauncher &launch) {
+  std::string dir = runs_dir(o), records = file_of(dir, run, ".jsonl");
+  std::string spec = file_of(dir, run, ".spec.json");
+  if (!fs::exists(spec))
+    write_json_file(spec, {{"format", kRunSpecFormat}, {"identity", run.identity(c)}}, 2);
+  bool resume = fs::exists(records) && fs::file_size(records) > 0;
+  std::string log = file_of(dir, run, ".out");
+  int rc = launch(run.tune_args(c, records, resume), log);
+  WT_USER_CHECK(rc == 0 || rc == 1, BadArgument,
+                "run " << run.id << " failed (exit code " << rc << "); the end of " << log << ":"
+                       << tail_of(log, 12));
+  write_json_file(file_of(dir, run, ".done"), {{"format", kRunSpecFormat}, {"trials", run.trials}},
+                  2);
+}
+
+}  // namespace
+
+RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::string &dir,
+                   std::string *why) {
+  std::string spec = file_of(dir, run, ".spec.json");
+  bool has_records = fs::exists(file_of(dir, run, ".jsonl"));
+  if (!fs::exists(spec)) {
+    if (!has_records) return RunState::Missing;
+    if (why) *why = "its records have no " + fs::path(spec).filename().string();
+    return RunState::Invalidated;
+  }
+  nlohmann::json was = read_settings_file(spec, kRunSpecFormat).value("identity", nlohmann::json());
+  if (auto change = changed_setting(was, run.identity(c))) {
+    if (why)
+      *why = change->key + " was " + quote_cut(change->was.dump()) + ", now " +
+             quote_cut(change->now.dump());
+    return RunState::Invalidated;
+  }
+  if (finished_trials(dir, run) >= run.trials) return RunState::Finished;
+  return has_records ? RunState::Partial : RunState::Missing;
+}
+
+void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o,
+                    const TuneLauncher &launch, std::ostream &out) {
+  fs::create_directories(runs_dir(o));
+  std::vector<RunSpec> runs = plan_runs(c);
+  check_invalidated(c, o, runs, out);
+  size_t done = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    RunState s = run_state(c, runs[i], runs_dir(o), nullptr);
+    if (s == RunState::Finished) {
+      ++done;
+      continue;
+    }
+    out << format("run       %zu/%zu %s: %lld trials%s\n", i + 1, runs.size(), runs[i].id.c_str(),
+                  static_cast<long long>(runs[i].trials),
+                  s == RunState::Partial ? " (continued)" : "");
+    out.flush();
+    tune_run(c, o, runs[i], launch);
+  }
+  out << format("runs      %zu: %zu finished before, %zu run now\n", runs.size(), done,
+                runs.size() - done);
+  std::vector<WorkloadComparison> compared =
+      compare_workloads(c, runs, runs_dir(o), o.out_dir, o.compare, out);
+  write_report(c, runs, runs_dir(o), compared, o.out_dir, out);
+}
+
+}  // namespace worldtune::experiment

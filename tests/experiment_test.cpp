@@ -1,0 +1,195 @@
+/// \file `worldtune experiment` below the CLI: the config parser and its refusals, the runs a
+/// config expands to, resuming (finished runs never repeated, a larger budget continues a run,
+/// a changed config names the runs it invalidates) and the trials-to-reach figure.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "experiment/experiment_config.h"
+#include "experiment/experiment_report.h"
+#include "experiment/experiment_runner.h"
+#include "measure_test_util.h"
+#include "worldtune/error.h"
+#include "worldtune/record.h"
+
+namespace worldtune::experiment {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const std::vector<std::string> kModels = {"random", "xgb", "world"};
+
+json base_config() {
+  return {{"format", "worldtune-experiment-1"},
+          {"workloads", {"matmul:M=16,N=16,K=16", "softmax:M=4,N=8,B=1"}},
+          {"methods",
+           {{{"cost_model", "random"}},
+            {{"name", "world-offline"},
+             {"cost_model", "world"},
+             {"model_options", {{"online", false}}},
+             {"trials", 6}}}},
+          {"seeds", {1, 2}},
+          {"trials", 4},
+          {"checkpoints", {2, 4}},
+          {"measure", {{"min_repeat_ms", 1}, {"check", "all"}}}};
+}
+
+std::string write_config(const testing::ScratchDir &dir, const json &j,
+                         const std::string &name = "exp.json") {
+  std::ofstream(dir.file(name)) << j.dump(2);
+  return dir.file(name);
+}
+
+/// The message of the UserError `fn` throws ("" when none).
+template <typename Fn>
+std::string error_of(Fn fn) {
+  try {
+    fn();
+  } catch (const UserError &e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ExperimentConfig, ReadsMethodsSeedsAndMeasurementAndExpandsToRuns) {
+  testing::ScratchDir dir;
+  ExperimentConfig c = read_experiment_config(write_config(dir, base_config()), kModels);
+  ASSERT_EQ(c.workloads.size(), 2u);
+  EXPECT_EQ(c.workloads[1], "softmax:B=1,M=4,N=8");  // canonical
+  ASSERT_EQ(c.methods.size(), 2u);
+  EXPECT_EQ(c.methods[0].name, "random");  // named after its cost model by default
+  EXPECT_EQ(c.methods[1].model_options, std::vector<std::string>{"online=false"});
+  EXPECT_EQ(c.checkpoints, (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(c.measure_flags, (std::vector<std::string>{"--min-repeat-ms", "1", "--check", "all"}));
+  std::vector<RunSpec> runs = plan_runs(c);
+  ASSERT_EQ(runs.size(), 8u);  // 2 workloads x 2 methods x 2 seeds
+  EXPECT_EQ(runs[3].id, "world-offline_s2_matmul_M_16_N_16_K_16");
+  EXPECT_EQ(runs[3].trials, 6);  // the method's own budget
+  EXPECT_EQ(runs[0].trials, 4);
+  std::vector<std::string> args = runs[3].tune_args(c, "r.jsonl", true);
+  for (const char *expected : {"--model-option", "online=false", "--resume", "--min-repeat-ms"})
+    EXPECT_NE(std::find(args.begin(), args.end(), expected), args.end()) << expected;
+}
+
+TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
+  testing::ScratchDir dir;
+  auto refused = [&](json j) {
+    return error_of([&] { read_experiment_config(write_config(dir, j), kModels); });
+  };
+  json j = base_config();
+  j["sedes"] = {1};
+  EXPECT_NE(refused(j).find("unknown key 'sedes' in the top level"), std::string::npos)
+      << refused(j);
+  j = base_config();
+  j["methods"][1]["model_option"] = json::object();
+  EXPECT_NE(refused(j).find("unknown key 'model_option' in methods[1]"), std::string::npos)
+      << refused(j);
+  j = base_config();
+  j["measure"]["min_repeat"] = 3;
+  EXPECT_NE(refused(j).find("unknown key 'min_repeat' in measure"), std::string::npos);
+  j = base_config();
+  j["methods"][0]["cost_model"] = "tvm";
+  EXPECT_NE(refused(j).find("unknown cost model 'tvm'"), std::string::npos);
+  j = base_config();
+  j["trials"] = -3;
+  EXPECT_NE(refused(j).find("trials must be a positive integer"), std::string::npos);
+  j = base_config();
+  j["methods"][1]["name"] = "random";
+  EXPECT_NE(refused(j).find("two methods are named 'random'"), std::string::npos);
+  j = base_config();
+  j["peers"] = {"tvm"};
+  EXPECT_NE(refused(j).find("tvm"), std::string::npos);
+  j = base_config();
+  j["reference"] = "xgb";
+  EXPECT_NE(refused(j).find("'xgb' is no method's name"), std::string::npos);
+  j = base_config();
+  j["format"] = "worldtune-experiment-0";
+  EXPECT_NE(refused(j).find("\"format\" must be"), std::string::npos);
+}
+
+/// A stand-in for `worldtune tune`: appends records up to the asked budget (each faster than the
+/// last), so resume logic is tested without measuring.
+struct FakeTune {
+  std::vector<std::vector<std::string>> calls;
+  int operator()(const std::vector<std::string> &args, const std::string &log) {
+    calls.push_back(args);
+    auto value = [&](const std::string &flag) {
+      return *(std::find(args.begin(), args.end(), flag) + 1);
+    };
+    std::string records = value("--records");
+    size_t have = fs::exists(records) ? read_records(records).size() : 0;
+    RecordWriter w(records);
+    for (size_t i = have; i < std::stoul(value("--trials")); ++i) {
+      MeasureRecord r;
+      r.workload = value("--workload");
+      r.target = "x86-64-linux";
+      r.steps = json::array();
+      r.result.costs = {1e-3 / static_cast<double>(i + 1)};
+      w.append(r);
+    }
+    std::ofstream(log, std::ios::app) << "tuned\n";
+    return 0;
+  }
+};
+
+ExperimentOptions options_in(const testing::ScratchDir &dir) {
+  return {dir.file("out"), false, false};  // no side-by-side measurement
+}
+
+TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInvalidates) {
+  testing::ScratchDir dir;
+  ExperimentConfig c = read_experiment_config(write_config(dir, base_config()), kModels);
+  FakeTune fake;
+  std::ostringstream out;
+  run_experiment(c, options_in(dir), std::ref(fake), out);
+  EXPECT_EQ(fake.calls.size(), 8u);
+  EXPECT_TRUE(fs::exists(dir.file("out/results.md")));
+  EXPECT_TRUE(fs::exists(dir.file("out/curves.png")));
+  EXPECT_NE(out.str().find("## Best after 4 trials"), std::string::npos) << out.str();
+
+  fake.calls.clear();
+  run_experiment(c, options_in(dir), std::ref(fake), out);
+  EXPECT_TRUE(fake.calls.empty());  // everything was finished
+
+  json more = base_config();
+  more["trials"] = 5;  // a larger budget continues the runs that have it
+  c = read_experiment_config(write_config(dir, more), kModels);
+  run_experiment(c, options_in(dir), std::ref(fake), out);
+  ASSERT_EQ(fake.calls.size(), 4u);  // world-offline's own budget did not change
+  EXPECT_NE(std::find(fake.calls[0].begin(), fake.calls[0].end(), "--resume"), fake.calls[0].end());
+  EXPECT_EQ(read_records(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.jsonl")).size(), 5u);
+
+  json changed = more;
+  changed["methods"][1]["model_options"]["online"] = true;
+  c = read_experiment_config(write_config(dir, changed), kModels);
+  fake.calls.clear();
+  std::string error = error_of([&] { run_experiment(c, options_in(dir), std::ref(fake), out); });
+  EXPECT_NE(error.find("changes what 4 recorded runs"), std::string::npos) << error;
+  EXPECT_NE(error.find("world-offline_s1_matmul_M_16_N_16_K_16: model_options was"),
+            std::string::npos)
+      << error;
+  EXPECT_TRUE(fake.calls.empty());
+  ExperimentOptions discard = options_in(dir);
+  discard.discard_invalidated = true;
+  run_experiment(c, discard, std::ref(fake), out);
+  EXPECT_EQ(fake.calls.size(), 4u);  // rerun, the old records set aside, not deleted
+  EXPECT_TRUE(fs::exists(dir.file("out/invalidated")));
+  EXPECT_FALSE(fs::is_empty(dir.file("out/invalidated")));
+}
+
+TEST(ExperimentReport, TrialsToReachALevelUseTheMedianOverSeedsAndTheGeomeanOverWorkloads) {
+  // Two workloads; the first with three seeds.
+  std::vector<std::vector<std::vector<double>>> curves = {
+      {{1, 2, 4, 4}, {1, 1, 1, 8}, {2, 2, 2, 2}},  // medians per trial: 1, 2, 2, 4
+      {{1, 1, 4, 4}}};
+  EXPECT_EQ(trials_to_reach(curves, 1.0), 1);  // geomean(1, 1)
+  EXPECT_EQ(trials_to_reach(curves, 1.5), 3);  // geomean(2, 1) = 1.41 at 2; (2, 4) = 2.83 at 3
+  EXPECT_EQ(trials_to_reach(curves, 4.0), 4);  // geomean(4, 4)
+  EXPECT_EQ(trials_to_reach(curves, 4.1), 0);  // never
+}
+
+}  // namespace
+}  // namespace worldtune::experiment
