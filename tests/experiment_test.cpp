@@ -72,6 +72,12 @@ TEST(ExperimentConfig, ReadsMethodsSeedsAndMeasurementAndExpandsToRuns) {
   std::vector<std::string> args = runs[3].tune_args(c, "r.jsonl", true);
   for (const char *expected : {"--model-option", "online=false", "--resume", "--min-repeat-ms"})
     EXPECT_NE(std::find(args.begin(), args.end(), expected), args.end()) << expected;
+  json own_seeds = base_config();
+  own_seeds["methods"][1]["seeds"] = {5};  // a method's own seeds replace the experiment's
+  c = read_experiment_config(write_config(dir, own_seeds), kModels);
+  runs = plan_runs(c);
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(runs[2].id, "world-offline_s5_matmul_M_16_N_16_K_16");
 }
 
 TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {

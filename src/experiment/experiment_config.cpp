@@ -59,6 +59,10 @@ std::vector<T> get_list(const json &obj, const std::string &key, const At &at, F
   return out;
 }
 
+uint64_t seed_value(const json &v, const At &at) {
+  return static_cast<uint64_t>(get_positive(v, at));
+}
+
 std::string as_string(const json &v, const At &at) {
   WT_USER_CHECK(v.is_string(), BadArgument, at.str() << " must be a string");
   return v.get<std::string>();
@@ -87,7 +91,7 @@ bool is_file_name(const std::string &s) {
 
 MethodSpec read_method(const json &m, const At &at, const std::vector<std::string> &models) {
   refuse_unknown_keys(
-      m, {"name", "cost_model", "load_model", "model_options", "no_warmup", "trials"}, at);
+      m, {"name", "cost_model", "load_model", "model_options", "no_warmup", "trials", "seeds"}, at);
   MethodSpec s;
   s.cost_model = get_string(m, "cost_model", at, "");
   WT_USER_CHECK(!s.cost_model.empty(), BadArgument, at.str() << " needs a \"cost_model\"");
@@ -107,6 +111,7 @@ MethodSpec read_method(const json &m, const At &at, const std::vector<std::strin
     s.no_warmup = m["no_warmup"].get<bool>();
   }
   if (m.contains("trials")) s.trials = get_positive(m["trials"], at / "trials");
+  s.seeds = get_list<uint64_t>(m, "seeds", at, seed_value);
   return s;
 }
 
@@ -225,10 +230,7 @@ ExperimentConfig read_experiment_config(const std::string &path,
   c.path = path;
   c.workloads = read_workloads(j, at);
   read_methods(j, at, cost_models, c);
-  if (j.contains("seeds"))
-    c.seeds = get_list<uint64_t>(j, "seeds", at, [](const json &v, const At &a) {
-      return static_cast<uint64_t>(get_positive(v, a));
-    });
+  if (j.contains("seeds")) c.seeds = get_list<uint64_t>(j, "seeds", at, seed_value);
   if (j.contains("trials")) c.trials = get_positive(j["trials"], at / "trials");
   read_comparison(j, at, c);
   if (j.contains("measure")) {
@@ -242,7 +244,7 @@ std::vector<RunSpec> plan_runs(const ExperimentConfig &c) {
   std::vector<RunSpec> runs;
   for (const std::string &w : c.workloads)
     for (const MethodSpec &m : c.methods)
-      for (uint64_t seed : c.seeds)
+      for (uint64_t seed : m.seeds.empty() ? c.seeds : m.seeds)
         runs.push_back({m.name + "_s" + std::to_string(seed) + "_" + ir::workload_slug(w), w, &m,
                         seed, m.trials > 0 ? m.trials : c.trials});
   return runs;

@@ -23,6 +23,7 @@ struct MethodSpec {
   std::vector<std::string> model_options;  ///< NAME=VALUE
   bool no_warmup = false;
   int64_t trials = 0;  ///< this method's budget per run (0: the experiment's)
+  std::vector<uint64_t> seeds;  ///< this method's seeds (empty: the experiment's)
 };
 
 struct ExperimentConfig {
