@@ -150,15 +150,19 @@ TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInv
   ExperimentConfig c = read_experiment_config(write_config(dir, base_config()), kModels);
   FakeTune fake;
   std::ostringstream out;
-  run_experiment(c, options_in(dir), std::ref(fake), out);
+  ExperimentOptions packed = options_in(dir);
+  packed.pack = true;
+  run_experiment(c, packed, std::ref(fake), out);
   EXPECT_EQ(fake.calls.size(), 8u);
+  EXPECT_TRUE(fs::exists(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.jsonl.xz")));
+  EXPECT_FALSE(fs::exists(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.jsonl")));
   EXPECT_TRUE(fs::exists(dir.file("out/results.md")));
   EXPECT_TRUE(fs::exists(dir.file("out/curves.png")));
   EXPECT_NE(out.str().find("## Best after 4 trials"), std::string::npos) << out.str();
 
   fake.calls.clear();
   run_experiment(c, options_in(dir), std::ref(fake), out);
-  EXPECT_TRUE(fake.calls.empty());  // everything was finished
+  EXPECT_TRUE(fake.calls.empty());  // everything was finished, read from the packed records
 
   json more = base_config();
   more["trials"] = 5;  // a larger budget continues the runs that have it

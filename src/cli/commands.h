@@ -111,6 +111,7 @@ struct ExperimentCommandOptions {
   std::string out_dir;
   bool discard_invalidated = false;
   bool no_compare = false;
+  bool pack = false;
 };
 int run_experiment_command(const ExperimentCommandOptions &o);
 

@@ -9,17 +9,12 @@
 #include "cli/commands.h"
 #include "cost_model/cost_model_registry.h"
 #include "experiment/experiment_runner.h"
+#include "support/strings.h"
 #include "worldtune/error.h"
 
 namespace worldtune::cli {
 
 namespace {
-
-std::string sh_quote(const std::string &s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 /// This executable, so that every run uses the same build as the experiment.
 std::string self_path() {
@@ -30,9 +25,9 @@ std::string self_path() {
 }
 
 int launch_tune(const std::vector<std::string> &args, const std::string &log) {
-  std::string cmd = sh_quote(self_path());
-  for (const std::string &a : args) cmd += " " + sh_quote(a);
-  int status = std::system((cmd + " < /dev/null >> " + sh_quote(log) + " 2>&1").c_str());
+  std::string cmd = shell_quote(self_path());
+  for (const std::string &a : args) cmd += " " + shell_quote(a);
+  int status = std::system((cmd + " < /dev/null >> " + shell_quote(log) + " 2>&1").c_str());
   if (status == -1 || !WIFEXITED(status)) return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   return WEXITSTATUS(status);
 }
@@ -42,7 +37,7 @@ int launch_tune(const std::vector<std::string> &args, const std::string &log) {
 int run_experiment_command(const ExperimentCommandOptions &o) {
   experiment::ExperimentConfig c =
       experiment::read_experiment_config(o.config, cost_model::cost_model_names());
-  experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare};
+  experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare, o.pack};
   experiment::run_experiment(c, eo, launch_tune, std::cout);
   return 0;
 }

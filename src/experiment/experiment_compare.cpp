@@ -82,7 +82,7 @@ Plan plan_workload(const ExperimentConfig &c, const ir::Workload &w,
   Plan p;
   for (const RunSpec &run : runs) {
     if (run.workload != w.key) continue;
-    std::string path = (fs::path(runs_dir) / (run.id + ".jsonl")).string();
+    std::string path = run.records_file(runs_dir);
     std::vector<MeasureRecord> records;
     if (fs::exists(path)) records = read_records(path);
     add_run(w, run, c.checkpoints, records, p);

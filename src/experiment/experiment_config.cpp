@@ -2,6 +2,7 @@
 #include "experiment/experiment_config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -258,6 +259,13 @@ nlohmann::json RunSpec::identity(const ExperimentConfig &c) const {
           {"no_warmup", method->no_warmup},
           {"seed", seed},
           {"measure", c.measure}};
+}
+
+std::string RunSpec::records_file(const std::string &runs_dir) const {
+  std::string plain = (std::filesystem::path(runs_dir) / (id + ".jsonl")).string();
+  if (!std::filesystem::exists(plain) && std::filesystem::exists(plain + ".xz"))
+    return plain + ".xz";
+  return plain;
 }
 
 std::vector<std::string> RunSpec::tune_args(const ExperimentConfig &c, const std::string &records,

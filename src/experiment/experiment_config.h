@@ -58,6 +58,9 @@ struct RunSpec {
   /// What the run's results depend on (all but the budget): a finished run whose identity
   /// changed is invalidated; a larger budget only continues it.
   nlohmann::json identity(const ExperimentConfig &c) const;
+  /// The run's records in `runs_dir`: `<id>.jsonl`, else `<id>.jsonl.xz` when only that is there
+  /// (a finished run packed for committing), else the `.jsonl` to write.
+  std::string records_file(const std::string &runs_dir) const;
   /// The `worldtune tune` arguments of the run, writing to `records`.
   std::vector<std::string> tune_args(const ExperimentConfig &c, const std::string &records,
                                      bool resume) const;

@@ -114,7 +114,7 @@ std::map<std::string, std::vector<std::vector<std::vector<double>>>> method_curv
   std::map<std::string, std::vector<std::vector<std::vector<double>>>> out;
   for (const MethodSpec &m : c.methods) out[m.name].resize(c.workloads.size());
   for (const RunSpec &run : runs) {
-    std::string path = (fs::path(runs_dir) / (run.id + ".jsonl")).string();
+    std::string path = run.records_file(runs_dir);
     if (!fs::exists(path)) continue;
     report::RunCurves rc = report::read_run_curves(path);
     size_t w = static_cast<size_t>(std::find(c.workloads.begin(), c.workloads.end(), run.workload) -
@@ -166,7 +166,7 @@ void write_plot(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
                 const std::string &path) {
   std::vector<report::RunCurves> curves;
   for (const RunSpec &run : runs) {
-    std::string records = (fs::path(runs_dir) / (run.id + ".jsonl")).string();
+    std::string records = run.records_file(runs_dir);
     if (!fs::exists(records)) continue;
     curves.push_back(report::read_run_curves(records));
     curves.back().label = {run.method->name, run.seed, true};

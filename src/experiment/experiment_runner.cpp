@@ -2,12 +2,14 @@
 #include "experiment/experiment_runner.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 
 #include "experiment/experiment_compare.h"
 #include "experiment/experiment_report.h"
+#include "measure/record_input.h"
 #include "support/settings_file.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
@@ -83,9 +85,29 @@ std::string tail_of(const std::string &path, size_t lines) {
   return out;
 }
 
+/// A packed run's records back as the plain file `tune` appends to (the packed file stays).
+void unpack(const std::string &xz, const std::string &plain) {
+  std::unique_ptr<std::streambuf> in = measure::open_record_input(xz);
+  std::ofstream out(plain + ".tmp", std::ios::binary);
+  out << in.get();
+  out.close();
+  WT_USER_CHECK(out, Io, "cannot unpack '" << xz << "' into '" << plain << "'");
+  fs::rename(plain + ".tmp", plain);
+}
+
+/// Compresses a finished run's records with xz (what a committed experiment holds).
+void pack(const std::string &plain, std::ostream &out) {
+  int rc = std::system(("xz -6 -T1 -f " + shell_quote(plain)).c_str());
+  WT_USER_CHECK(
+      rc == 0, Io,
+      "xz could not compress '" << plain << "' (is xz-utils installed? exit status " << rc << ")");
+  out << "packed    " << plain << ".xz\n";
+}
+
 void tune_run(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec &run,
               const TuneLauncher &launch) {
   std::string dir = runs_dir(o), records = file_of(dir, run, ".jsonl");
+  if (!fs::exists(records) && fs::exists(records + ".xz")) unpack(records + ".xz", records);
   std::string spec = file_of(dir, run, ".spec.json");
   if (!fs::exists(spec))
     write_json_file(spec, {{"format", kRunSpecFormat}, {"identity", run.identity(c)}}, 2);
@@ -104,7 +126,7 @@ void tune_run(const ExperimentConfig &c, const ExperimentOptions &o, const RunSp
 RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::string &dir,
                    std::string *why) {
   std::string spec = file_of(dir, run, ".spec.json");
-  bool has_records = fs::exists(file_of(dir, run, ".jsonl"));
+  bool has_records = fs::exists(run.records_file(dir));
   if (!fs::exists(spec)) {
     if (!has_records) return RunState::Missing;
     if (why) *why = "its records have no " + fs::path(spec).filename().string();
@@ -144,6 +166,13 @@ void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o,
   std::vector<WorkloadComparison> compared =
       compare_workloads(c, runs, runs_dir(o), o.out_dir, o.compare, out);
   write_report(c, runs, runs_dir(o), compared, o.out_dir, out);
+  if (!o.pack) return;
+  for (const RunSpec &run : runs) {
+    std::string plain = file_of(runs_dir(o), run, ".jsonl");
+    if (!fs::exists(plain)) continue;
+    pack(plain, out);
+    fs::remove(plain + ".lock");
+  }
 }
 
 }  // namespace worldtune::experiment

@@ -30,6 +30,9 @@ struct ExperimentOptions {
   /// Re-measure the bests side by side where no saved comparison matches (else such workloads'
   /// tables show the tuners' own figures, and say so).
   bool compare = true;
+  /// At the end, compress every run's records to `<id>.jsonl.xz` (what a committed experiment
+  /// holds; a later run with a larger budget unpacks them to continue).
+  bool pack = false;
 };
 
 /// What a run's folder says about it.

@@ -27,13 +27,6 @@ std::string gp_quote(const std::string &s) {
   return out + "'";
 }
 
-/// A POSIX shell single-quoted word.
-std::string sh_quote(const std::string &s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 bool ends_with(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -152,7 +145,8 @@ void render_plot(const std::vector<Panel> &panels, const PlotOptions &o) {
   std::string log = (fs::path(dir) / "gnuplot.log").string();
   fs::remove(o.out);
   int rc = std::system(
-      (sh_quote(gnuplot) + " " + sh_quote(script_path) + " > " + sh_quote(log) + " 2>&1").c_str());
+      (shell_quote(gnuplot) + " " + shell_quote(script_path) + " > " + shell_quote(log) + " 2>&1")
+          .c_str());
   std::ifstream in(log);
   std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (temporary) fs::remove_all(dir);

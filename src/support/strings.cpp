@@ -33,6 +33,12 @@ std::string quote_cut(const std::string &s, size_t limit) {
   return s.substr(0, limit) + "... (" + std::to_string(s.size()) + " characters)";
 }
 
+std::string shell_quote(const std::string &s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string format(const char *fmt, ...) {
   va_list args;
   va_start(args, fmt);

@@ -17,6 +17,9 @@ inline constexpr size_t kQuoteLimit = 80;
 /// and its length, so a 50 MB field cannot flood the terminal or a log.
 std::string quote_cut(const std::string &s, size_t limit = kQuoteLimit);
 
+/// `s` as one word of a POSIX shell command line (single-quoted).
+std::string shell_quote(const std::string &s);
+
 /// printf into a std::string.
 std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
