@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -161,6 +162,71 @@ void reference_table(const ExperimentConfig &c, const std::vector<RunSpec> &runs
   }
 }
 
+/// Where a run's tuning time went, summed over the invocations its output file holds.
+struct TimeSplit {
+  double total = 0, search = 0, predict = 0, build = 0, run = 0, train = 0;
+  double scored = 0, scored_s = 0;  ///< states the model really scored, and their seconds
+};
+
+TimeSplit time_split(const std::string &out_file) {
+  TimeSplit t;
+  std::ifstream in(out_file);
+  double total = 0;
+  for (std::string line; std::getline(in, line);) {
+    double s = 0, a = 0, b = 0, c = 0, d = 0, e = 0, rate = 0;
+    long long n = 0, restored = 0;
+    if (std::sscanf(line.c_str(), "summary %lld trials (%lld restored from the records), %lf s", &n,
+                    &restored, &s) == 3) {
+      total = s;
+      t.total += s;
+    } else if (std::sscanf(line.c_str(),
+                           "time search %lf%% (prediction %lf%%), build %lf%%, run %lf%%, "
+                           "training %lf%%",
+                           &a, &b, &c, &d, &e) == 5) {
+      t.search += total * a / 100;
+      t.predict += total * b / 100;
+      t.build += total * c / 100;
+      t.run += total * d / 100;
+      t.train += total * e / 100;
+    } else if (std::sscanf(line.c_str(), "model %lld states scored, %lf states/s", &n, &rate) ==
+                   2 &&
+               rate > 0) {
+      t.scored += static_cast<double>(n);
+      t.scored_s += static_cast<double>(n) / rate;
+    }
+  }
+  return t;
+}
+
+void time_table(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
+                const std::string &runs_dir, std::ostream &md) {
+  md << "\n## Where tuning time goes\n\nPer method, summed over its runs (each run's output, "
+        "`runs/<run>.out`): seconds per trial and the shares of search (of which cost-model "
+        "prediction), building, running and training; the states per second the model scored "
+        "when it really scored (xgb's random warm-up excluded).\n\n"
+        "| method | s per trial | search | prediction | build | run | training | states/s |\n"
+        "|---|---|---|---|---|---|---|---|\n";
+  for (const MethodSpec &m : c.methods) {
+    TimeSplit sum;
+    int64_t trials = 0;
+    for (const RunSpec &run : runs) {
+      if (run.method != &m) continue;
+      TimeSplit t = time_split((fs::path(runs_dir) / (run.id + ".out")).string());
+      sum.total += t.total, sum.search += t.search, sum.predict += t.predict;
+      sum.build += t.build, sum.run += t.run, sum.train += t.train;
+      sum.scored += t.scored, sum.scored_s += t.scored_s;
+      trials += run.trials;
+    }
+    if (!(sum.total > 0) || trials == 0) continue;
+    auto share = [&](double x) { return format("%.1f%%", 100 * x / sum.total); };
+    md << "| " << m.name << format(" | %.2f | ", sum.total / static_cast<double>(trials))
+       << share(sum.search) << " | " << share(sum.predict) << " | " << share(sum.build) << " | "
+       << share(sum.run) << " | " << share(sum.train) << " | "
+       << (sum.scored_s > 0 ? format("%.0f", sum.scored / sum.scored_s) : std::string("-"))
+       << " |\n";
+  }
+}
+
 void write_plot(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
                 const std::string &runs_dir, const std::vector<WorkloadComparison> &compared,
                 const std::string &path) {
@@ -217,6 +283,7 @@ void write_report(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
         "figures: results.csv.\n\n![tuning curves](curves.png)\n";
   for (int64_t k : c.checkpoints) checkpoint_table(c, compared, k, md);
   if (!c.reference.empty()) reference_table(c, runs, runs_dir, md);
+  time_table(c, runs, runs_dir, md);
   std::string md_path = (fs::path(out_dir) / "results.md").string();
   std::ofstream(md_path) << md.str();
   std::string png = (fs::path(out_dir) / "curves.png").string();

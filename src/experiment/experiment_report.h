@@ -1,7 +1,7 @@
 /// \file An experiment's results: `results.csv` (one row per run, checkpoint and peer),
 /// `results.md` (per checkpoint a table of workloads x methods with geometric means; the trials
-/// each method needs to reach the reference's share) and `curves.png` (tuning curves, seeds as
-/// bands, peers as lines).
+/// each method needs to reach the reference's share; where each method's tuning time went, read
+/// from the runs' output) and `curves.png` (tuning curves, seeds as bands, peers as lines).
 #pragma once
 
 #include <iosfwd>
