@@ -122,6 +122,10 @@ struct FakeTune {
   std::vector<std::vector<std::string>> calls;
   int operator()(const std::vector<std::string> &args, const std::string &log) {
     calls.push_back(args);
+    if (args.front() != "tune") {  // a report's command
+      std::ofstream(log, std::ios::app) << "pairwise accuracy 0.75\n";
+      return 0;
+    }
     auto value = [&](const std::string &flag) {
       return *(std::find(args.begin(), args.end(), flag) + 1);
     };
@@ -142,7 +146,10 @@ struct FakeTune {
 };
 
 ExperimentOptions options_in(const testing::ScratchDir &dir) {
-  return {dir.file("out"), false, false};  // no side-by-side measurement
+  ExperimentOptions o;
+  o.out_dir = dir.file("out");
+  o.compare = false;  // no side-by-side measurement
+  return o;
 }
 
 TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInvalidates) {
@@ -188,6 +195,37 @@ TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInv
   EXPECT_EQ(fake.calls.size(), 4u);  // rerun, the old records set aside, not deleted
   EXPECT_TRUE(fs::exists(dir.file("out/invalidated")));
   EXPECT_FALSE(fs::is_empty(dir.file("out/invalidated")));
+}
+
+TEST(ExperimentRunner, ReportsRunOnceAndTheMarkdownCopyLinksTheImageFromWhereItIs) {
+  testing::ScratchDir dir;
+  json j = base_config();
+  j["reports"] = {{{"title", "Ranking quality"}, {"command", {"eval-model", "--model", "m.json"}}}};
+  ExperimentConfig c = read_experiment_config(write_config(dir, j), kModels);
+  FakeTune fake;
+  std::ostringstream out;
+  ExperimentOptions o = options_in(dir);
+  fs::create_directories(dir.file("docs"));
+  o.markdown = dir.file("docs/results.md");
+  run_experiment(c, o, std::ref(fake), out);
+  EXPECT_EQ(fake.calls.size(), 9u);  // 8 runs and the report
+  std::string md = testing::slurp(o.markdown);
+  EXPECT_NE(md.find("## Ranking quality\n\n`eval-model --model m.json`"), std::string::npos) << md;
+  EXPECT_NE(md.find("pairwise accuracy 0.75"), std::string::npos) << md;
+  EXPECT_NE(md.find("](../out/curves.png)"), std::string::npos) << md;
+  EXPECT_NE(testing::slurp(dir.file("out/results.md")).find("](curves.png)"), std::string::npos);
+  fake.calls.clear();
+  run_experiment(c, o, std::ref(fake), out);
+  EXPECT_TRUE(fake.calls.empty());  // the saved output serves
+  j["reports"][0]["command"] = {"eval-model", "--model", "other.json"};
+  c = read_experiment_config(write_config(dir, j), kModels);
+  run_experiment(c, o, std::ref(fake), out);
+  EXPECT_EQ(fake.calls.size(), 1u);  // a changed command runs again
+  j["reports"][0]["commands"] = j["reports"][0]["command"];
+  EXPECT_NE(error_of([&] {
+              read_experiment_config(write_config(dir, j), kModels);
+            }).find("unknown key 'commands' in reports[0]"),
+            std::string::npos);
 }
 
 TEST(ExperimentReport, TrialsToReachALevelUseTheMedianOverSeedsAndTheGeomeanOverWorkloads) {

@@ -112,6 +112,7 @@ struct ExperimentCommandOptions {
   bool discard_invalidated = false;
   bool no_compare = false;
   bool pack = false;
+  std::string markdown;  ///< also write the tables here
 };
 int run_experiment_command(const ExperimentCommandOptions &o);
 

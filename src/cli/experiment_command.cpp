@@ -1,5 +1,6 @@
 /// \file `worldtune experiment CONFIG`: runs an experiment's tuning runs with this very binary (one
-/// `tune` process per run, its output in the run's .out file), then compares and reports.
+/// `tune` process per run, its output in the run's .out file) and its reports' commands, then
+/// compares and reports.
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -24,9 +25,11 @@ std::string self_path() {
   return p.string();
 }
 
-int launch_tune(const std::vector<std::string> &args, const std::string &log) {
-  std::string cmd = shell_quote(self_path());
-  for (const std::string &a : args) cmd += " " + shell_quote(a);
+/// `worldtune ARGS` with this binary, or the executable args[0] when it is a path.
+int launch(const std::vector<std::string> &args, const std::string &log) {
+  bool executable = !args.empty() && args[0].find('/') != std::string::npos;
+  std::string cmd = executable ? "" : shell_quote(self_path());
+  for (const std::string &a : args) cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
   int status = std::system((cmd + " < /dev/null >> " + shell_quote(log) + " 2>&1").c_str());
   if (status == -1 || !WIFEXITED(status)) return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   return WEXITSTATUS(status);
@@ -37,8 +40,9 @@ int launch_tune(const std::vector<std::string> &args, const std::string &log) {
 int run_experiment_command(const ExperimentCommandOptions &o) {
   experiment::ExperimentConfig c =
       experiment::read_experiment_config(o.config, cost_model::cost_model_names());
-  experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare, o.pack};
-  experiment::run_experiment(c, eo, launch_tune, std::cout);
+  experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare, o.pack,
+                                   o.markdown};
+  experiment::run_experiment(c, eo, launch, std::cout);
   return 0;
 }
 

@@ -282,6 +282,9 @@ CLI::App *add_experiment_command(CLI::App &app, worldtune::cli::ExperimentComman
                 "move the records of runs the config changed to <out>/invalidated and rerun them");
   cmd->add_flag("--no-compare", e.no_compare,
                 "measure no comparison: tables show saved comparisons, else the tuners' figures");
+  cmd->add_option("--markdown", e.markdown,
+                  "also write the markdown report here (e.g. docs/results.md), its image link "
+                  "relative to it");
   cmd->add_flag("--pack", e.pack,
                 "compress the runs' records with xz at the end (to commit an experiment)");
   return cmd;

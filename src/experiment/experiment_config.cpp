@@ -181,6 +181,15 @@ std::vector<std::string> read_workloads(const json &j, const At &at) {
   return canonical;
 }
 
+ExperimentConfig::Report read_report(const json &r, const At &at) {
+  refuse_unknown_keys(r, {"title", "command"}, at);
+  ExperimentConfig::Report out{get_string(r, "title", at, ""), {}};
+  WT_USER_CHECK(!out.title.empty(), BadArgument, at.str() << " needs a \"title\"");
+  WT_USER_CHECK(r.contains("command"), BadArgument, at.str() << " needs a \"command\"");
+  out.command = get_list<std::string>(r, "command", at, as_string);
+  return out;
+}
+
 void read_methods(const json &j, const At &at, const std::vector<std::string> &models,
                   ExperimentConfig &c) {
   WT_USER_CHECK(j.contains("methods"), BadArgument, at.file << ": no \"methods\"");
@@ -223,7 +232,7 @@ ExperimentConfig read_experiment_config(const std::string &path,
   At at{path, ""};
   refuse_unknown_keys(j,
                       {"format", "workloads", "workloads_file", "methods", "seeds", "trials",
-                       "checkpoints", "peers", "compare_rounds", "reference", "measure"},
+                       "checkpoints", "peers", "compare_rounds", "reference", "measure", "reports"},
                       at);
   WT_USER_CHECK(get_string(j, "format", at, "") == kExperimentFormat, BadArgument,
                 path << ": \"format\" must be \"" << kExperimentFormat << "\"");
@@ -234,6 +243,7 @@ ExperimentConfig read_experiment_config(const std::string &path,
   if (j.contains("seeds")) c.seeds = get_list<uint64_t>(j, "seeds", at, seed_value);
   if (j.contains("trials")) c.trials = get_positive(j["trials"], at / "trials");
   read_comparison(j, at, c);
+  c.reports = get_list<ExperimentConfig::Report>(j, "reports", at, read_report);
   if (j.contains("measure")) {
     c.measure = j["measure"];
     c.measure_flags = measure_flags(c.measure, at / "measure");

@@ -22,7 +22,7 @@ struct MethodSpec {
   std::string load_model;                  ///< --load-model ("": none)
   std::vector<std::string> model_options;  ///< NAME=VALUE
   bool no_warmup = false;
-  int64_t trials = 0;  ///< this method's budget per run (0: the experiment's)
+  int64_t trials = 0;           ///< this method's budget per run (0: the experiment's)
   std::vector<uint64_t> seeds;  ///< this method's seeds (empty: the experiment's)
 };
 
@@ -37,6 +37,13 @@ struct ExperimentConfig {
   int compare_rounds = 5;            ///< interleaved rounds of the side-by-side re-measurement
   std::string reference;  ///< method whose best at its full budget others must reach ("": none)
   double reference_share = 0.978;  ///< the share of the reference's geomean to reach
+  /// Commands whose output the report includes under a title (ranking metrics, throughput
+  /// benchmarks): run once, rerun only when the command changes.
+  struct Report {
+    std::string title;
+    std::vector<std::string> command;  ///< worldtune's arguments, or an executable and its own
+  };
+  std::vector<Report> reports;
   /// `tune` measurement flags ("--min-repeat-ms", "100", ...), from the config's "measure".
   std::vector<std::string> measure_flags;
   nlohmann::json measure = nlohmann::json::object();  ///< as written, for run identities

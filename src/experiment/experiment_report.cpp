@@ -246,6 +246,31 @@ void write_plot(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
   if (!panels.empty()) report::render_plot(panels, {path, 0, 0, c.path, ""});
 }
 
+/// The markdown of the report, its image at `image`.
+std::string markdown_of(const ReportInputs &in, const std::string &image) {
+  const ExperimentConfig &c = in.config;
+  std::ostringstream md;
+  const MachineInfo &host = host_machine();
+  md << "# Experiment `" << c.path << "`\n\nMachine: " << host.cpu << ", " << host.cores
+     << " cores. Figures: GFLOP/s of each run's best schedule among its first K trials, "
+     << "re-measured side by side in one process per workload (median of " << c.compare_rounds
+     << " interleaved rounds, every output checked); a cell is the geometric mean over seeds "
+     << "(";
+  for (size_t i = 0; i < c.seeds.size(); ++i) md << (i ? ", " : "") << c.seeds[i];
+  md << "). Rows marked (in-run) were not re-measured: the tuner's own figures. Per-seed "
+        "figures: results.csv.\n\n![tuning curves]("
+     << image << ")\n";
+  for (int64_t k : c.checkpoints) checkpoint_table(c, in.compared, k, md);
+  if (!c.reference.empty()) reference_table(c, in.runs, in.runs_dir, md);
+  time_table(c, in.runs, in.runs_dir, md);
+  for (size_t i = 0; i < c.reports.size() && i < in.report_outputs.size(); ++i)
+    md << "\n## " << c.reports[i].title << "\n\n`"
+       << join_mapped(c.reports[i].command, " ", [](const std::string &a) { return a; })
+       << "`:\n\n```\n"
+       << in.report_outputs[i] << "```\n";
+  return md.str();
+}
+
 }  // namespace
 
 int64_t trials_to_reach(const std::vector<std::vector<std::vector<double>>> &curves, double level) {
@@ -267,28 +292,23 @@ int64_t trials_to_reach(const std::vector<std::vector<std::vector<double>>> &cur
   }
 }
 
-void write_report(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
-                  const std::string &runs_dir, const std::vector<WorkloadComparison> &compared,
-                  const std::string &out_dir, std::ostream &out) {
-  write_csv(compared, (fs::path(out_dir) / "results.csv").string());
-  std::ostringstream md;
-  const MachineInfo &host = host_machine();
-  md << "# Experiment `" << c.path << "`\n\nMachine: " << host.cpu << ", " << host.cores
-     << " cores. Figures: GFLOP/s of each run's best schedule among its first K trials, "
-     << "re-measured side by side in one process per workload (median of " << c.compare_rounds
-     << " interleaved rounds, every output checked); a cell is the geometric mean over seeds "
-     << "(";
-  for (size_t i = 0; i < c.seeds.size(); ++i) md << (i ? ", " : "") << c.seeds[i];
-  md << "). Rows marked (in-run) were not re-measured: the tuner's own figures. Per-seed "
-        "figures: results.csv.\n\n![tuning curves](curves.png)\n";
-  for (int64_t k : c.checkpoints) checkpoint_table(c, compared, k, md);
-  if (!c.reference.empty()) reference_table(c, runs, runs_dir, md);
-  time_table(c, runs, runs_dir, md);
-  std::string md_path = (fs::path(out_dir) / "results.md").string();
-  std::ofstream(md_path) << md.str();
+void write_report(const ReportInputs &in, const std::string &out_dir, const std::string &markdown,
+                  std::ostream &out) {
+  write_csv(in.compared, (fs::path(out_dir) / "results.csv").string());
   std::string png = (fs::path(out_dir) / "curves.png").string();
-  write_plot(c, runs, runs_dir, compared, png);
-  out << "wrote     " << md_path << ", results.csv, curves.png\n" << md.str();
+  write_plot(in.config, in.runs, in.runs_dir, in.compared, png);
+  std::string md_path = (fs::path(out_dir) / "results.md").string();
+  std::string md = markdown_of(in, "curves.png");
+  std::ofstream(md_path) << md;
+  if (!markdown.empty()) {
+    fs::path from = fs::absolute(markdown).parent_path();
+    std::ofstream copy(markdown);
+    copy << markdown_of(in, fs::relative(fs::absolute(png), from).string());
+    WT_USER_CHECK(copy, Io, "cannot write '" << markdown << "'");
+  }
+  out << "wrote     " << md_path << ", results.csv, curves.png"
+      << (markdown.empty() ? "" : ", " + markdown) << "\n"
+      << md;
 }
 
 }  // namespace worldtune::experiment

@@ -18,9 +18,18 @@ namespace worldtune::experiment {
 /// holds, per workload, the seeds' best-so-far sequences.
 int64_t trials_to_reach(const std::vector<std::vector<std::vector<double>>> &curves, double level);
 
-/// Writes the three files into out_dir and prints the tables' file names.
-void write_report(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
-                  const std::string &runs_dir, const std::vector<WorkloadComparison> &compared,
-                  const std::string &out_dir, std::ostream &out);
+/// What a report is made of.
+struct ReportInputs {
+  const ExperimentConfig &config;
+  const std::vector<RunSpec> &runs;
+  std::string runs_dir;
+  const std::vector<WorkloadComparison> &compared;
+  const std::vector<std::string> &report_outputs;  ///< per config report, its command's output
+};
+
+/// Writes the three files into out_dir (and the markdown also to `markdown` unless empty, its
+/// image link relative to it) and prints the markdown.
+void write_report(const ReportInputs &in, const std::string &out_dir, const std::string &markdown,
+                  std::ostream &out);
 
 }  // namespace worldtune::experiment

@@ -105,7 +105,7 @@ void pack(const std::string &plain, std::ostream &out) {
 }
 
 void tune_run(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec &run,
-              const TuneLauncher &launch) {
+              const Launcher &launch) {
   std::string dir = runs_dir(o), records = file_of(dir, run, ".jsonl");
   if (!fs::exists(records) && fs::exists(records + ".xz")) unpack(records + ".xz", records);
   std::string spec = file_of(dir, run, ".spec.json");
@@ -119,6 +119,33 @@ void tune_run(const ExperimentConfig &c, const ExperimentOptions &o, const RunSp
                        << tail_of(log, 12));
   write_json_file(file_of(dir, run, ".done"), {{"format", kRunSpecFormat}, {"trials", run.trials}},
                   2);
+}
+
+/// A report's output: saved in reports/<n>.txt after a first line naming its command, and
+/// reused while the command is the same.
+std::string report_output(const ExperimentConfig::Report &r, size_t n, const ExperimentOptions &o,
+                          const Launcher &launch, std::ostream &out) {
+  fs::path dir = fs::path(o.out_dir) / "reports";
+  fs::create_directories(dir);
+  std::string file = (dir / (std::to_string(n) + ".txt")).string();
+  std::string header = "command: " + nlohmann::json(r.command).dump();
+  std::ifstream in(file);
+  std::string first;
+  if (in && std::getline(in, first) && first == header)
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  out << "report    " << r.title << "\n";
+  out.flush();
+  std::string log = file + ".log";
+  fs::remove(log);
+  int rc = launch(r.command, log);
+  WT_USER_CHECK(rc == 0, BadArgument,
+                "the report '" << r.title << "' failed (exit code " << rc
+                               << "); the end of its output:" << tail_of(log, 12));
+  std::ifstream done(log);
+  std::string output((std::istreambuf_iterator<char>(done)), std::istreambuf_iterator<char>());
+  std::ofstream(file) << header << '\n' << output;
+  fs::remove(log);
+  return output;
 }
 
 }  // namespace
@@ -143,8 +170,8 @@ RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::str
   return has_records ? RunState::Partial : RunState::Missing;
 }
 
-void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o,
-                    const TuneLauncher &launch, std::ostream &out) {
+void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o, const Launcher &launch,
+                    std::ostream &out) {
   fs::create_directories(runs_dir(o));
   std::vector<RunSpec> runs = plan_runs(c);
   check_invalidated(c, o, runs, out);
@@ -165,7 +192,10 @@ void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o,
                 runs.size() - done);
   std::vector<WorkloadComparison> compared =
       compare_workloads(c, runs, runs_dir(o), o.out_dir, o.compare, out);
-  write_report(c, runs, runs_dir(o), compared, o.out_dir, out);
+  std::vector<std::string> reports;
+  for (size_t i = 0; i < c.reports.size(); ++i)
+    reports.push_back(report_output(c.reports[i], i + 1, o, launch, out));
+  write_report({c, runs, runs_dir(o), compared, reports}, o.out_dir, o.markdown, out);
   if (!o.pack) return;
   for (const RunSpec &run : runs) {
     std::string plain = file_of(runs_dir(o), run, ".jsonl");

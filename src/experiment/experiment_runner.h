@@ -17,10 +17,9 @@
 
 namespace worldtune::experiment {
 
-/// Runs `worldtune tune` with these arguments (without the program name), appending its output
-/// to `log`; returns its exit code (0 and 1 are a finished run).
-using TuneLauncher =
-    std::function<int(const std::vector<std::string> &args, const std::string &log)>;
+/// Runs a command, appending its output to `log`, and returns its exit code: `worldtune ARGS`
+/// (the runs' `tune`, a report's subcommand), or the executable args[0] when it holds a '/'.
+using Launcher = std::function<int(const std::vector<std::string> &args, const std::string &log)>;
 
 struct ExperimentOptions {
   std::string out_dir;
@@ -33,6 +32,8 @@ struct ExperimentOptions {
   /// At the end, compress every run's records to `<id>.jsonl.xz` (what a committed experiment
   /// holds; a later run with a larger budget unpacks them to continue).
   bool pack = false;
+  /// Also write the markdown here (its image link made relative to it), e.g. docs/results.md.
+  std::string markdown;
 };
 
 /// What a run's folder says about it.
@@ -44,7 +45,7 @@ RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::str
 
 /// Runs the experiment. Throws UserError when the config invalidates recorded runs (unless
 /// discard_invalidated) or a run fails; what was recorded before stays.
-void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o,
-                    const TuneLauncher &launch, std::ostream &out);
+void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o, const Launcher &launch,
+                    std::ostream &out);
 
 }  // namespace worldtune::experiment
