@@ -189,6 +189,15 @@ TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInv
             std::string::npos)
       << error;
   EXPECT_TRUE(fake.calls.empty());
+  std::ostringstream plan;
+  print_plan(c, options_in(dir), plan);
+  EXPECT_NE(plan.str().find("invalidated  world-offline_s1_matmul_M_16_N_16_K_16 (6 trials): "
+                            "model_options was"),
+            std::string::npos)
+      << plan.str();
+  EXPECT_NE(plan.str().find("finished     random_s1_matmul_M_16_N_16_K_16 (5 trials)"),
+            std::string::npos)
+      << plan.str();
   ExperimentOptions discard = options_in(dir);
   discard.discard_invalidated = true;
   run_experiment(c, discard, std::ref(fake), out);

@@ -113,6 +113,7 @@ struct ExperimentCommandOptions {
   bool no_compare = false;
   bool pack = false;
   std::string markdown;  ///< also write the tables here
+  bool plan = false;     ///< only print the runs and their states
 };
 int run_experiment_command(const ExperimentCommandOptions &o);
 

@@ -42,7 +42,10 @@ int run_experiment_command(const ExperimentCommandOptions &o) {
       experiment::read_experiment_config(o.config, cost_model::cost_model_names());
   experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare, o.pack,
                                    o.markdown};
-  experiment::run_experiment(c, eo, launch, std::cout);
+  if (o.plan)
+    experiment::print_plan(c, eo, std::cout);
+  else
+    experiment::run_experiment(c, eo, launch, std::cout);
   return 0;
 }
 

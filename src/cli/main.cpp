@@ -285,6 +285,7 @@ CLI::App *add_experiment_command(CLI::App &app, worldtune::cli::ExperimentComman
   cmd->add_option("--markdown", e.markdown,
                   "also write the markdown report here (e.g. docs/results.md), its image link "
                   "relative to it");
+  cmd->add_flag("--plan", e.plan, "print the runs and their states, run nothing");
   cmd->add_flag("--pack", e.pack,
                 "compress the runs' records with xz at the end (to commit an experiment)");
   return cmd;

@@ -170,6 +170,22 @@ RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::str
   return has_records ? RunState::Partial : RunState::Missing;
 }
 
+void print_plan(const ExperimentConfig &c, const ExperimentOptions &o, std::ostream &out) {
+  static const char *const kNames[] = {"to run", "to continue", "finished", "invalidated"};
+  int64_t left = 0;
+  std::vector<RunSpec> runs = plan_runs(c);
+  for (const RunSpec &run : runs) {
+    std::string why;
+    RunState s = run_state(c, run, runs_dir(o), &why);
+    if (s != RunState::Finished) left += run.trials;
+    out << format("%-12s %s (%lld trials)", kNames[static_cast<int>(s)], run.id.c_str(),
+                  static_cast<long long>(run.trials))
+        << (why.empty() ? "" : ": " + why) << "\n";
+  }
+  out << format("plan      %zu runs, at most %lld trials left to tune\n", runs.size(),
+                static_cast<long long>(left));
+}
+
 void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o, const Launcher &launch,
                     std::ostream &out) {
   fs::create_directories(runs_dir(o));

@@ -43,6 +43,10 @@ enum class RunState { Missing, Partial, Finished, Invalidated };
 RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::string &runs_dir,
                    std::string *why);
 
+/// Prints each run and its state (and what changed for an invalidated one), and the trials
+/// left: what run_experiment would do, doing nothing.
+void print_plan(const ExperimentConfig &c, const ExperimentOptions &o, std::ostream &out);
+
 /// Runs the experiment. Throws UserError when the config invalidates recorded runs (unless
 /// discard_invalidated) or a run fails; what was recorded before stays.
 void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o, const Launcher &launch,
