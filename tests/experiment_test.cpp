@@ -30,10 +30,10 @@ json base_config() {
             {{"name", "world-offline"},
              {"cost_model", "world"},
              {"model_options", {{"online", false}}},
-             {"trials", 6}}}},
+             {"trials", 70}}}},
           {"seeds", {1, 2}},
-          {"trials", 4},
-          {"checkpoints", {2, 4}},
+          {"trials", 64},
+          {"checkpoints", {32, 64}},
           {"measure", {{"min_repeat_ms", 1}, {"check", "all"}}}};
 }
 
@@ -62,16 +62,21 @@ TEST(ExperimentConfig, ReadsMethodsSeedsAndMeasurementAndExpandsToRuns) {
   ASSERT_EQ(c.methods.size(), 2u);
   EXPECT_EQ(c.methods[0].name, "random");  // named after its cost model by default
   EXPECT_EQ(c.methods[1].model_options, std::vector<std::string>{"online=false"});
-  EXPECT_EQ(c.checkpoints, (std::vector<int64_t>{2, 4}));
+  EXPECT_EQ(c.checkpoints, (std::vector<int64_t>{32, 64}));
   EXPECT_EQ(c.measure_flags, (std::vector<std::string>{"--min-repeat-ms", "1", "--check", "all"}));
   std::vector<RunSpec> runs = plan_runs(c);
   ASSERT_EQ(runs.size(), 8u);  // 2 workloads x 2 methods x 2 seeds
   EXPECT_EQ(runs[3].id, "world-offline_s2_matmul_M_16_N_16_K_16");
-  EXPECT_EQ(runs[3].trials, 6);  // the method's own budget
-  EXPECT_EQ(runs[0].trials, 4);
+  EXPECT_EQ(runs[3].trials, 70);  // the method's own budget
+  EXPECT_EQ(runs[0].trials, 64);
+  EXPECT_EQ(runs[0].identity(c)["per_round"], 64);  // tune's rounds: a budget under 64 differs
   std::vector<std::string> args = runs[3].tune_args(c, "r.jsonl", true);
   for (const char *expected : {"--model-option", "online=false", "--resume", "--min-repeat-ms"})
     EXPECT_NE(std::find(args.begin(), args.end(), expected), args.end()) << expected;
+  json no_checkpoints = base_config();
+  no_checkpoints.erase("checkpoints");  // then each method's best after its own budget
+  EXPECT_EQ(read_experiment_config(write_config(dir, no_checkpoints), kModels).checkpoints,
+            (std::vector<int64_t>{64, 70}));
   json own_seeds = base_config();
   own_seeds["methods"][1]["seeds"] = {5};  // a method's own seeds replace the experiment's
   c = read_experiment_config(write_config(dir, own_seeds), kModels);
@@ -111,6 +116,20 @@ TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
   j = base_config();
   j["reference"] = "xgb";
   EXPECT_NE(refused(j).find("'xgb' is no method's name"), std::string::npos);
+  j = base_config();
+  j["checkpoints"] = {64, 100};
+  EXPECT_NE(refused(j).find("100 is beyond every method's budget (at most 70 trials)"),
+            std::string::npos)
+      << refused(j);
+  j = base_config();
+  j["measure"]["threads"] = 1.5;
+  EXPECT_NE(refused(j).find("measure.threads must be an integer >= 0, not 1.5"), std::string::npos)
+      << refused(j);
+  j = base_config();
+  j["measure"]["check"] = "sometimes";
+  EXPECT_NE(refused(j).find("measure.check must be \"none\", \"best\" or \"all\""),
+            std::string::npos)
+      << refused(j);
   j = base_config();
   j["format"] = "worldtune-experiment-0";
   EXPECT_NE(refused(j).find("\"format\" must be"), std::string::npos);
@@ -165,19 +184,19 @@ TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInv
   EXPECT_FALSE(fs::exists(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.jsonl")));
   EXPECT_TRUE(fs::exists(dir.file("out/results.md")));
   EXPECT_TRUE(fs::exists(dir.file("out/curves.png")));
-  EXPECT_NE(out.str().find("## Best after 4 trials"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("## Best after 64 trials"), std::string::npos) << out.str();
 
   fake.calls.clear();
   run_experiment(c, options_in(dir), std::ref(fake), out);
   EXPECT_TRUE(fake.calls.empty());  // everything was finished, read from the packed records
 
   json more = base_config();
-  more["trials"] = 5;  // a larger budget continues the runs that have it
+  more["trials"] = 80;  // a larger budget continues the runs that have it
   c = read_experiment_config(write_config(dir, more), kModels);
   run_experiment(c, options_in(dir), std::ref(fake), out);
   ASSERT_EQ(fake.calls.size(), 4u);  // world-offline's own budget did not change
   EXPECT_NE(std::find(fake.calls[0].begin(), fake.calls[0].end(), "--resume"), fake.calls[0].end());
-  EXPECT_EQ(read_records(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.jsonl")).size(), 5u);
+  EXPECT_EQ(read_records(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.jsonl")).size(), 80u);
 
   json changed = more;
   changed["methods"][1]["model_options"]["online"] = true;
@@ -191,11 +210,11 @@ TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInv
   EXPECT_TRUE(fake.calls.empty());
   std::ostringstream plan;
   print_plan(c, options_in(dir), plan);
-  EXPECT_NE(plan.str().find("invalidated  world-offline_s1_matmul_M_16_N_16_K_16 (6 trials): "
+  EXPECT_NE(plan.str().find("invalidated  world-offline_s1_matmul_M_16_N_16_K_16 (70 trials): "
                             "model_options was"),
             std::string::npos)
       << plan.str();
-  EXPECT_NE(plan.str().find("finished     random_s1_matmul_M_16_N_16_K_16 (5 trials)"),
+  EXPECT_NE(plan.str().find("finished     random_s1_matmul_M_16_N_16_K_16 (80 trials)"),
             std::string::npos)
       << plan.str();
   ExperimentOptions discard = options_in(dir);
@@ -246,6 +265,9 @@ TEST(ExperimentReport, TrialsToReachALevelUseTheMedianOverSeedsAndTheGeomeanOver
   EXPECT_EQ(trials_to_reach(curves, 1.5), 3);  // geomean(2, 1) = 1.41 at 2; (2, 4) = 2.83 at 3
   EXPECT_EQ(trials_to_reach(curves, 4.0), 4);  // geomean(4, 4)
   EXPECT_EQ(trials_to_reach(curves, 4.1), 0);  // never
+  // A run that stopped early keeps its best: the workload does not fall back to nothing.
+  std::vector<std::vector<std::vector<double>>> stopped = {{{3}}, {{1, 2, 3}}};
+  EXPECT_EQ(trials_to_reach(stopped, 3.0), 3);
 }
 
 }  // namespace

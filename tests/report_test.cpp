@@ -83,6 +83,9 @@ TEST(TuningCurves, LabelsComeFromTheRunSettingsElseTheFileName) {
   EXPECT_EQ(read_run_curves(with).label.label(), "world (online=false) seed 2");
   std::string without = write_run(dir, "plain_run.jsonl", {record(kMatmul, 1)});
   EXPECT_EQ(read_run_curves(without).label.label(), "plain_run seed 7");  // the record's seed
+  // Packed with xz, a run keeps the label of the settings beside its plain name.
+  ASSERT_EQ(std::system(("xz -f '" + with + "'").c_str()), 0);
+  EXPECT_EQ(read_run_curves(with + ".xz").label.label(), "world (online=false) seed 2");
 }
 
 TEST(TuningCurves, SeedsOfOneMethodBecomeAMedianWithABandUnlessPerFile) {
@@ -110,6 +113,12 @@ TEST(TuningCurves, SeedsOfOneMethodBecomeAMedianWithABandUnlessPerFile) {
   std::vector<Panel> per_file = make_panels(runs, false);
   ASSERT_EQ(per_file[0].curves.size(), 4u);
   EXPECT_EQ(per_file[0].curves[1].label, "xgb seed 2");
+  // A second run of seed 1 is no fourth seed: it gets a curve of its own.
+  runs.push_back(read_run_curves(write_run(dir, "x1again.jsonl", {record(kMatmul, 1)}, "xgb", 1)));
+  std::vector<Panel> again = make_panels(runs, true);
+  ASSERT_EQ(again[0].curves.size(), 3u);
+  EXPECT_EQ(again[0].curves[0].runs, 3);
+  EXPECT_EQ(again[0].curves[2].label, "xgb seed 1");
 }
 
 /// Width and height from a PNG's IHDR chunk.
@@ -171,6 +180,9 @@ TEST(GnuplotPlot, RefusesOtherFormatsAndSaysHowToGetAMissingGnuplot) {
     EXPECT_NE(std::string(e.what()).find(".png or .svg"), std::string::npos) << e.what();
   }
   std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  const char *given = std::getenv("WORLDTUNE_GNUPLOT");
+  std::string old_given = given ? given : "";
+  ::unsetenv("WORLDTUNE_GNUPLOT");
   ::setenv("PATH", dir.path().c_str(), 1);
   std::string error;
   try {
@@ -179,6 +191,7 @@ TEST(GnuplotPlot, RefusesOtherFormatsAndSaysHowToGetAMissingGnuplot) {
     error = e.what();
   }
   ::setenv("PATH", old_path.c_str(), 1);
+  if (given) ::setenv("WORLDTUNE_GNUPLOT", old_given.c_str(), 1);
   EXPECT_NE(error.find("gnuplot was not found"), std::string::npos) << error;
   EXPECT_NE(error.find("apt-get install gnuplot-nox"), std::string::npos) << error;
 }

@@ -2,6 +2,7 @@
 /// `tune` process per run, its output in the run's .out file) and its reports' commands, then
 /// compares and reports.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -17,13 +18,9 @@ namespace worldtune::cli {
 
 namespace {
 
-/// This executable, so that every run uses the same build as the experiment.
-std::string self_path() {
-  std::error_code ec;
-  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  WT_USER_CHECK(!ec, Io, "cannot find the worldtune executable (/proc/self/exe)");
-  return p.string();
-}
+/// This executable, so that every run uses the same build as the experiment: through /proc, which
+/// still runs it when a rebuild has replaced the file meanwhile.
+std::string self_path() { return "/proc/" + std::to_string(::getpid()) + "/exe"; }
 
 /// `worldtune ARGS` with this binary, or the executable args[0] when it is a path.
 int launch(const std::vector<std::string> &args, const std::string &log) {
@@ -35,11 +32,35 @@ int launch(const std::vector<std::string> &args, const std::string &log) {
   return WEXITSTATUS(status);
 }
 
+/// What only the cost-model table and the file system know, checked before hours of runs: the
+/// methods' model options and files, the reports' executables.
+void check_config(const experiment::ExperimentConfig &c) {
+  for (const experiment::MethodSpec &m : c.methods) {
+    try {
+      cost_model::CostModelOptions mo;
+      cost_model::set_model_options(m.cost_model, m.model_options, mo);
+    } catch (const UserError &e) {
+      throw UserError(e.kind(), c.path + ": method '" + m.name + "': " + e.what());
+    }
+    WT_USER_CHECK(
+        m.load_model.empty() || std::filesystem::is_regular_file(m.load_model), BadArgument,
+        c.path << ": method '" << m.name << "': load_model '" << m.load_model << "' is no file");
+  }
+  for (const auto &r : c.reports) {
+    const std::string &program = r.command.front();
+    WT_USER_CHECK(program.find('/') == std::string::npos || ::access(program.c_str(), X_OK) == 0,
+                  BadArgument,
+                  c.path << ": report '" << r.title << "': '" << program
+                         << "' is no executable (built yet?)");
+  }
+}
+
 }  // namespace
 
 int run_experiment_command(const ExperimentCommandOptions &o) {
   experiment::ExperimentConfig c =
       experiment::read_experiment_config(o.config, cost_model::cost_model_names());
+  check_config(c);
   experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare, o.pack,
                                    o.markdown};
   if (o.plan)

@@ -1,20 +1,10 @@
 /// \file Side-by-side re-measurement.
 #include "deploy/side_by_side.h"
 
-#include <algorithm>
-
 #include "measure/program_measurer.h"
+#include "support/statistics.h"
 
 namespace worldtune::deploy {
-
-namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-}  // namespace
 
 measure::MeasureOptions side_by_side_options() {
   measure::MeasureOptions o;

@@ -101,21 +101,43 @@ Plan plan_workload(const ExperimentConfig &c, const ir::Workload &w,
   return p;
 }
 
-/// What decides whether a saved comparison still holds.
+/// What decides whether a saved comparison still holds (besides the machine).
 json identity_of(const ExperimentConfig &c, const Plan &p) {
   json names = json::array();
   for (const deploy::SideBySideEntry &e : p.inputs) names.push_back(e.name);
-  return {{"rounds", c.compare_rounds}, {"schedules", p.steps}, {"inputs", names}};
+  return {{"rounds", c.compare_rounds},
+          {"measure", c.measure},
+          {"schedules", p.steps},
+          {"inputs", names}};
 }
 
-/// The saved results when the file matches `identity`, else (when `measure`) measures and saves
-/// them; null when there are none.
+/// The side-by-side settings with the config's measurement settings that apply to a timed run.
+measure::MeasureOptions comparison_options(const json &m) {
+  measure::MeasureOptions o = deploy::side_by_side_options();
+  o.threads = m.value("threads", o.threads);
+  o.min_repeat_ms = m.value("min_repeat_ms", o.min_repeat_ms);
+  o.number = m.value("number", o.number);
+  o.cache_flush = m.value("cache_flush", o.cache_flush);
+  o.target = m.value("target", o.target);
+  return o;
+}
+
+json this_machine(const ExperimentConfig &c) {
+  return machine_json(host_machine(),
+                      halide_backend::canonical_target_string(c.measure.value("target", "host")));
+}
+
+/// The saved results when the file matches `identity` (and, when measuring is allowed, was
+/// measured on this machine), else (when `measure`) measures and saves them; null when there are
+/// none. Without measuring, a comparison from another machine serves: the report names it.
 json results_for(const ExperimentConfig &c, const ir::Workload &w, const Plan &p,
                  const std::string &file, bool measure, std::ostream &out) {
   json identity = identity_of(c, p);
   if (fs::exists(file)) {
     json saved = read_settings_file(file, kCompareFormat);
-    if (saved.value("identity", json()) == identity) return saved;
+    if (saved.value("identity", json()) == identity &&
+        (!measure || saved.value("machine", json()) == this_machine(c)))
+      return saved;
   }
   if (!measure) return nullptr;
   out << "compare   " << w.key << ": " << p.inputs.size() << " kernels, " << c.compare_rounds
@@ -123,14 +145,13 @@ json results_for(const ExperimentConfig &c, const ir::Workload &w, const Plan &p
   out.flush();
   json results = json::array();
   for (const deploy::SideBySideResult &r :
-       deploy::measure_side_by_side(w, p.inputs, c.compare_rounds, deploy::side_by_side_options()))
+       deploy::measure_side_by_side(w, p.inputs, c.compare_rounds, comparison_options(c.measure)))
     results.push_back({{"name", r.name}, {"cost", r.cost}, {"error", r.error}, {"costs", r.costs}});
-  json saved = {
-      {"format", kCompareFormat},
-      {"workload", w.key},
-      {"identity", identity},
-      {"machine", machine_json(host_machine(), halide_backend::canonical_target_string("host"))},
-      {"results", results}};
+  json saved = {{"format", kCompareFormat},
+                {"workload", w.key},
+                {"identity", identity},
+                {"machine", this_machine(c)},
+                {"results", results}};
   write_json_file(file, saved, 1);
   return saved;
 }

@@ -119,20 +119,50 @@ MethodSpec read_method(const json &m, const At &at, const std::vector<std::strin
 /// The config's "measure" object as `tune` flags: key, flag, and whether the value is a string.
 struct MeasureKey {
   const char *key, *flag;
-  enum { Number, String, Flag } kind;
+  enum { Integer, Seconds, String, Flag } kind;
 };
 constexpr MeasureKey kMeasureKeys[] = {
-    {"min_repeat_ms", "--min-repeat-ms", MeasureKey::Number},
-    {"number", "--number", MeasureKey::Number},
-    {"repeat", "--repeat", MeasureKey::Number},
-    {"threads", "--threads", MeasureKey::Number},
-    {"run_timeout", "--run-timeout", MeasureKey::Number},
-    {"build_timeout", "--build-timeout", MeasureKey::Number},
-    {"parallel_builds", "--parallel-builds", MeasureKey::Number},
+    {"min_repeat_ms", "--min-repeat-ms", MeasureKey::Integer},
+    {"number", "--number", MeasureKey::Integer},
+    {"repeat", "--repeat", MeasureKey::Integer},
+    {"threads", "--threads", MeasureKey::Integer},
+    {"run_timeout", "--run-timeout", MeasureKey::Seconds},
+    {"build_timeout", "--build-timeout", MeasureKey::Seconds},
+    {"parallel_builds", "--parallel-builds", MeasureKey::Integer},
     {"check", "--check", MeasureKey::String},
     {"target", "--target", MeasureKey::String},
     {"cache_flush", "--cache-flush", MeasureKey::Flag},
 };
+
+/// Whether `v` suits the key; tune checks ranges once more.
+bool measure_value_ok(const MeasureKey &k, const json &v) {
+  switch (k.kind) {
+    case MeasureKey::Integer:
+      return v.is_number_integer() && v.get<int64_t>() >= 0;
+    case MeasureKey::Seconds:
+      return v.is_number() && v.get<double>() > 0;
+    case MeasureKey::String:
+      return v.is_string() &&
+             (std::string(k.key) != "check" || v == "none" || v == "best" || v == "all");
+    case MeasureKey::Flag:
+      return v.is_boolean();
+  }
+  return false;
+}
+
+const char *measure_value_kind(const MeasureKey &k) {
+  switch (k.kind) {
+    case MeasureKey::Integer:
+      return "an integer >= 0";
+    case MeasureKey::Seconds:
+      return "a number of seconds > 0";
+    case MeasureKey::String:
+      return std::string(k.key) == "check" ? "\"none\", \"best\" or \"all\"" : "a string";
+    case MeasureKey::Flag:
+      return "true or false";
+  }
+  return "";
+}
 
 std::vector<std::string> measure_flags(const json &m, const At &at) {
   std::vector<std::string> known;
@@ -142,14 +172,9 @@ std::vector<std::string> measure_flags(const json &m, const At &at) {
   for (const MeasureKey &k : kMeasureKeys) {
     if (!m.contains(k.key)) continue;
     const json &v = m[k.key];
-    bool ok = k.kind == MeasureKey::Number   ? v.is_number() && v.get<double>() >= 0
-              : k.kind == MeasureKey::String ? v.is_string()
-                                             : v.is_boolean();
-    WT_USER_CHECK(ok, BadArgument,
-                  (at / k.key).str() << " must be "
-                                     << (k.kind == MeasureKey::Number   ? "a number >= 0"
-                                         : k.kind == MeasureKey::String ? "a string"
-                                                                        : "true or false"));
+    WT_USER_CHECK(measure_value_ok(k, v), BadArgument,
+                  (at / k.key).str()
+                      << " must be " << measure_value_kind(k) << ", not " << quote_cut(v.dump()));
     if (k.kind == MeasureKey::Flag) {
       if (v.get<bool>()) flags.push_back(k.flag);
       continue;
@@ -202,10 +227,23 @@ void read_methods(const json &j, const At &at, const std::vector<std::string> &m
         at.file << ": two methods are named '" << m.name << "': give each a distinct \"name\"");
 }
 
-void read_comparison(const json &j, const At &at, ExperimentConfig &c) {
+void read_checkpoints(const json &j, const At &at, ExperimentConfig &c) {
+  int64_t most = 0;
+  std::vector<int64_t> budgets;
+  for (const MethodSpec &m : c.methods) budgets.push_back(m.trials > 0 ? m.trials : c.trials);
+  for (int64_t b : budgets) most = std::max(most, b);
   c.checkpoints = get_list<int64_t>(j, "checkpoints", at, get_positive);
-  if (c.checkpoints.empty()) c.checkpoints = {c.trials};
+  if (c.checkpoints.empty()) c.checkpoints = budgets;  // each method's best after its budget
   std::sort(c.checkpoints.begin(), c.checkpoints.end());
+  c.checkpoints.erase(std::unique(c.checkpoints.begin(), c.checkpoints.end()), c.checkpoints.end());
+  WT_USER_CHECK(c.checkpoints.back() <= most, BadArgument,
+                (at / "checkpoints").str()
+                    << ": " << c.checkpoints.back() << " is beyond every method's budget (at most "
+                    << most << " trials)");
+}
+
+void read_comparison(const json &j, const At &at, ExperimentConfig &c) {
+  read_checkpoints(j, at, c);
   c.peers = get_list<std::string>(j, "peers", at, [](const json &v, const At &a) {
     std::string p = as_string(v, a);
     deploy::parse_baseline_method(p);  // names the methods there are when unknown
@@ -268,6 +306,8 @@ nlohmann::json RunSpec::identity(const ExperimentConfig &c) const {
           {"model_options", method->model_options},
           {"no_warmup", method->no_warmup},
           {"seed", seed},
+          // tune's round size is min(64, budget): below 64 trials a budget is a different search
+          {"per_round", std::min<int64_t>(64, trials)},
           {"measure", c.measure}};
 }
 

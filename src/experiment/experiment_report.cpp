@@ -13,6 +13,7 @@
 #include "report/gnuplot_plot.h"
 #include "report/tuning_curves.h"
 #include "support/machine.h"
+#include "support/statistics.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 
@@ -27,22 +28,17 @@ double figure(const WorkloadComparison &w, const ComparedEntry &e) {
   return w.remeasured ? e.gflops : e.in_run_gflops;
 }
 
-/// Geometric mean of the positive values (0 when there is none).
-double geomean(const std::vector<double> &v) {
-  double s = 0;
-  int n = 0;
-  for (double x : v)
-    if (x > 0) {
-      s += std::log(x);
-      ++n;
-    }
-  return n ? std::exp(s / n) : 0;
+void write_text(const std::string &path, const std::string &text) {
+  std::ofstream f(path);
+  f << text;
+  f.close();
+  WT_USER_CHECK(f, Io, "cannot write '" << path << "'");
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n == 0 ? 0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+std::string csv_quote(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c == '\n' ? ' ' : c);
+  return out + "\"";
 }
 
 void write_csv(const std::vector<WorkloadComparison> &compared, const std::string &path) {
@@ -51,25 +47,34 @@ void write_csv(const std::vector<WorkloadComparison> &compared, const std::strin
   csv << "workload,method,peer,seed,checkpoint,best_trial,in_run_gflops,gflops,remeasured,error\n";
   for (const WorkloadComparison &w : compared)
     for (const ComparedEntry &e : w.entries)
-      csv << '"' << w.workload << "\"," << e.method << ',' << (e.peer ? 1 : 0) << ',' << e.seed
+      csv << csv_quote(w.workload) << ',' << e.method << ',' << (e.peer ? 1 : 0) << ',' << e.seed
           << ',' << e.checkpoint << ',' << e.best_trial << ',' << e.in_run_gflops << ',' << e.gflops
-          << ',' << (w.remeasured ? 1 : 0) << ",\"" << e.error << "\"\n";
+          << ',' << (w.remeasured ? 1 : 0) << ',' << csv_quote(e.error) << '\n';
 }
 
-/// The figures of a column in one workload: a method's seeds at checkpoint k, or a peer.
+/// The figures of a column in one workload: a method's seeds at checkpoint k (0 for a failure),
+/// or a peer (none where it does not apply, e.g. oneDNN for softmax).
 std::vector<double> column(const WorkloadComparison &w, const std::string &name, bool peer,
                            int64_t k) {
   std::vector<double> out;
   for (const ComparedEntry &e : w.entries)
-    if (e.method == name && e.peer == peer && (peer || e.checkpoint == k))
+    if (e.method == name && e.peer == peer && (peer || e.checkpoint == k) &&
+        e.error.rfind("n/a", 0) != 0)
       out.push_back(figure(w, e));
   return out;
 }
 
-std::string cell(const std::vector<double> &v) {
-  if (v.empty()) return "";
-  double g = geomean(v);
-  return g > 0 ? format("%.1f", g) : "failed";
+/// The geometric mean of the figures, saying how many failed rather than leaving them out.
+std::string mean_cell(const std::vector<double> &v, const char *fmt) {
+  if (v.empty()) return "n/a";
+  std::vector<double> ok;
+  for (double x : v)
+    if (x > 0) ok.push_back(x);
+  if (ok.empty()) return "failed";
+  std::string mean = format(fmt, geometric_mean(ok));
+  return ok.size() == v.size()
+             ? mean
+             : format("%s (%zu of %zu failed)", mean.c_str(), v.size() - ok.size(), v.size());
 }
 
 /// One checkpoint's table: workloads x (methods with that budget, peers), geomeans last.
@@ -89,24 +94,25 @@ void checkpoint_table(const ExperimentConfig &c, const std::vector<WorkloadCompa
     md << "| `" << w.workload << "`" << (w.remeasured ? "" : " (in-run)") << " |";
     for (const std::string &m : methods) {
       std::vector<double> v = column(w, m, false, k);
-      md << ' ' << cell(v) << " |";
+      md << ' ' << (v.empty() ? "" : mean_cell(v, "%.1f")) << " |";
       all[m].insert(all[m].end(), v.begin(), v.end());
     }
     for (const std::string &p : c.peers) {
       std::vector<double> v = column(w, p, true, 0);
-      md << ' ' << cell(v) << " |";
+      md << ' ' << mean_cell(v, "%.1f") << " |";
       all["peer " + p].insert(all["peer " + p].end(), v.begin(), v.end());
     }
     md << '\n';
   }
   md << "| geometric mean |";
-  for (const std::string &m : methods) md << format(" **%.2f** |", geomean(all[m]));
-  for (const std::string &p : c.peers) md << format(" %.2f |", geomean(all["peer " + p]));
-  md << "\n\n";
-  double base = methods.empty() ? 0 : geomean(all[methods.front()]);
+  for (const std::string &m : methods) md << " **" << mean_cell(all[m], "%.2f") << "** |";
+  for (const std::string &p : c.peers) md << ' ' << mean_cell(all["peer " + p], "%.2f") << " |";
+  md << "\n\nMeans are over every workload and seed; a method with a failure has none (the "
+        "failures are counted instead); a peer's is over the workloads it applies to.\n\n";
+  double base = methods.empty() ? 0 : geometric_mean(all[methods.front()]);
   for (size_t i = 1; i < methods.size() && base > 0; ++i)
-    md << format("- %s / %s: %.3fx\n", methods[i].c_str(), methods.front().c_str(),
-                 geomean(all[methods[i]]) / base);
+    if (double g = geometric_mean(all[methods[i]]); g > 0)
+      md << format("- %s / %s: %.3fx\n", methods[i].c_str(), methods.front().c_str(), g / base);
 }
 
 /// Per method, per workload, the seeds' in-run best-so-far sequences.
@@ -138,7 +144,7 @@ double final_level(const std::vector<std::vector<std::vector<double>>> &curves) 
       if (!s.empty()) finals.push_back(s.back());
     per_workload.push_back(median(finals));
   }
-  return geomean(per_workload);
+  return geometric_mean(per_workload);
 }
 
 void reference_table(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
@@ -166,6 +172,7 @@ void reference_table(const ExperimentConfig &c, const std::vector<RunSpec> &runs
 struct TimeSplit {
   double total = 0, search = 0, predict = 0, build = 0, run = 0, train = 0;
   double scored = 0, scored_s = 0;  ///< states the model really scored, and their seconds
+  int64_t trials = 0;               ///< the run's trials by its last summary (restored included)
 };
 
 TimeSplit time_split(const std::string &out_file) {
@@ -179,6 +186,7 @@ TimeSplit time_split(const std::string &out_file) {
                     &restored, &s) == 3) {
       total = s;
       t.total += s;
+      t.trials = std::max<int64_t>(t.trials, n);
     } else if (std::sscanf(line.c_str(),
                            "time search %lf%% (prediction %lf%%), build %lf%%, run %lf%%, "
                            "training %lf%%",
@@ -215,7 +223,7 @@ void time_table(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
       sum.total += t.total, sum.search += t.search, sum.predict += t.predict;
       sum.build += t.build, sum.run += t.run, sum.train += t.train;
       sum.scored += t.scored, sum.scored_s += t.scored_s;
-      trials += run.trials;
+      trials += t.trials;
     }
     if (!(sum.total > 0) || trials == 0) continue;
     auto share = [&](double x) { return format("%.1f%%", 100 * x / sum.total); };
@@ -246,17 +254,35 @@ void write_plot(const ExperimentConfig &c, const std::vector<RunSpec> &runs,
   if (!panels.empty()) report::render_plot(panels, {path, 0, 0, c.path, ""});
 }
 
+/// Where the comparisons were measured ("cpu, N cores"; several when they differ), else this
+/// machine.
+std::string machines_of(const std::vector<WorkloadComparison> &compared) {
+  std::vector<std::string> seen;
+  for (const WorkloadComparison &w : compared) {
+    if (!w.machine.is_object()) continue;
+    std::string m = w.machine.value("cpu", std::string("unknown CPU")) + ", " +
+                    std::to_string(w.machine.value("cores", 0)) + " cores";
+    if (std::find(seen.begin(), seen.end(), m) == seen.end()) seen.push_back(m);
+  }
+  if (seen.empty())
+    return host_machine().cpu + ", " + std::to_string(host_machine().cores) + " cores";
+  return join_mapped(seen, "; ", [](const std::string &s) { return s; });
+}
+
 /// The markdown of the report, its image at `image`.
 std::string markdown_of(const ReportInputs &in, const std::string &image) {
   const ExperimentConfig &c = in.config;
   std::ostringstream md;
-  const MachineInfo &host = host_machine();
-  md << "# Experiment `" << c.path << "`\n\nMachine: " << host.cpu << ", " << host.cores
-     << " cores. Figures: GFLOP/s of each run's best schedule among its first K trials, "
+  md << "# Experiment `" << c.path << "`\n\nMachine: " << machines_of(in.compared)
+     << ". Figures: GFLOP/s of each run's best schedule among its first K trials, "
      << "re-measured side by side in one process per workload (median of " << c.compare_rounds
      << " interleaved rounds, every output checked); a cell is the geometric mean over seeds "
      << "(";
   for (size_t i = 0; i < c.seeds.size(); ++i) md << (i ? ", " : "") << c.seeds[i];
+  for (const MethodSpec &m : c.methods)
+    if (!m.seeds.empty())
+      md << "; " << m.name << ": "
+         << join_mapped(m.seeds, ", ", [](uint64_t s) { return std::to_string(s); });
   md << "). Rows marked (in-run) were not re-measured: the tuner's own figures. Per-seed "
         "figures: results.csv.\n\n![tuning curves]("
      << image << ")\n";
@@ -274,41 +300,39 @@ std::string markdown_of(const ReportInputs &in, const std::string &image) {
 }  // namespace
 
 int64_t trials_to_reach(const std::vector<std::vector<std::vector<double>>> &curves, double level) {
-  if (curves.empty() || !(level > 0)) return 0;
-  for (size_t t = 0;; ++t) {
+  size_t longest = 0;
+  for (const auto &seeds : curves)
+    for (const auto &s : seeds) longest = std::max(longest, s.size());
+  if (!(level > 0)) return 0;
+  for (size_t t = 0; t < longest; ++t) {
     std::vector<double> per_workload;
-    bool any = false;
     for (const auto &seeds : curves) {
-      std::vector<double> at;
+      std::vector<double> at;  // a run that stopped early keeps its best
       for (const auto &s : seeds)
-        if (t < s.size()) at.push_back(s[t]);
-      any = any || !at.empty();
-      per_workload.push_back(at.empty() ? 0 : median(at));
+        if (!s.empty()) at.push_back(s[std::min(t, s.size() - 1)]);
+      per_workload.push_back(median(at));
     }
-    if (!any) return 0;
-    bool all_positive =
-        std::all_of(per_workload.begin(), per_workload.end(), [](double x) { return x > 0; });
-    if (all_positive && geomean(per_workload) >= level) return static_cast<int64_t>(t + 1);
+    if (geometric_mean(per_workload) >= level) return static_cast<int64_t>(t + 1);
   }
+  return 0;
 }
 
 void write_report(const ReportInputs &in, const std::string &out_dir, const std::string &markdown,
                   std::ostream &out) {
+  // The tables first: a plot that cannot be drawn (no gnuplot) costs no table.
   write_csv(in.compared, (fs::path(out_dir) / "results.csv").string());
   std::string png = (fs::path(out_dir) / "curves.png").string();
-  write_plot(in.config, in.runs, in.runs_dir, in.compared, png);
   std::string md_path = (fs::path(out_dir) / "results.md").string();
   std::string md = markdown_of(in, "curves.png");
-  std::ofstream(md_path) << md;
+  write_text(md_path, md);
   if (!markdown.empty()) {
     fs::path from = fs::absolute(markdown).parent_path();
-    std::ofstream copy(markdown);
-    copy << markdown_of(in, fs::relative(fs::absolute(png), from).string());
-    WT_USER_CHECK(copy, Io, "cannot write '" << markdown << "'");
+    write_text(markdown, markdown_of(in, fs::relative(fs::absolute(png), from).string()));
   }
-  out << "wrote     " << md_path << ", results.csv, curves.png"
-      << (markdown.empty() ? "" : ", " + markdown) << "\n"
-      << md;
+  out << md << "wrote     " << md_path << ", results.csv"
+      << (markdown.empty() ? "" : ", " + markdown) << "\n";
+  write_plot(in.config, in.runs, in.runs_dir, in.compared, png);
+  out << "wrote     " << png << "\n";
 }
 
 }  // namespace worldtune::experiment

@@ -15,7 +15,8 @@ namespace worldtune::experiment {
 
 /// Trials a method needs for the geometric mean over workloads of its best so far (median over
 /// seeds at each trial, as measured in the runs) to reach `level`; 0 when it never does. `curves`
-/// holds, per workload, the seeds' best-so-far sequences.
+/// holds, per workload, the seeds' best-so-far sequences; a sequence that ends early (the run
+/// stopped) keeps its last value.
 int64_t trials_to_reach(const std::vector<std::vector<std::vector<double>>> &curves, double level);
 
 /// What a report is made of.

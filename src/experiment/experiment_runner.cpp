@@ -89,7 +89,9 @@ std::string tail_of(const std::string &path, size_t lines) {
 void unpack(const std::string &xz, const std::string &plain) {
   std::unique_ptr<std::streambuf> in = measure::open_record_input(xz);
   std::ofstream out(plain + ".tmp", std::ios::binary);
-  out << in.get();
+  std::istream bytes(in.get());
+  std::copy(std::istreambuf_iterator<char>(bytes), std::istreambuf_iterator<char>(),
+            std::ostreambuf_iterator<char>(out));  // an empty file copies as empty
   out.close();
   WT_USER_CHECK(out, Io, "cannot unpack '" << xz << "' into '" << plain << "'");
   fs::rename(plain + ".tmp", plain);
@@ -138,12 +140,20 @@ std::string report_output(const ExperimentConfig::Report &r, size_t n, const Exp
   std::string log = file + ".log";
   fs::remove(log);
   int rc = launch(r.command, log);
-  WT_USER_CHECK(rc == 0, BadArgument,
-                "the report '" << r.title << "' failed (exit code " << rc
-                               << "); the end of its output:" << tail_of(log, 12));
   std::ifstream done(log);
   std::string output((std::istreambuf_iterator<char>(done)), std::istreambuf_iterator<char>());
-  std::ofstream(file) << header << '\n' << output;
+  if (rc != 0) {  // said in the report, kept in the log, tried again next time
+    out << "report    '" << r.title << "' failed (exit code " << rc << "): " << log << "\n";
+    return format("(failed, exit code %d; its output is in %s)\n", rc, log.c_str()) + output;
+  }
+  // Written whole through a rename: a cut file would be taken for the command's output.
+  {
+    std::ofstream tmp(file + ".tmp");
+    tmp << header << '\n' << output;
+    tmp.close();
+    WT_USER_CHECK(tmp, Io, "cannot write '" << file << ".tmp'");
+  }
+  fs::rename(file + ".tmp", file);
   fs::remove(log);
   return output;
 }
@@ -166,7 +176,7 @@ RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::str
              quote_cut(change->now.dump());
     return RunState::Invalidated;
   }
-  if (finished_trials(dir, run) >= run.trials) return RunState::Finished;
+  if (has_records && finished_trials(dir, run) >= run.trials) return RunState::Finished;
   return has_records ? RunState::Partial : RunState::Missing;
 }
 

@@ -139,22 +139,34 @@ void render_plot(const std::vector<Panel> &panels, const PlotOptions &o) {
     WT_USER_CHECK(::mkdtemp(tmpl.data()), Io, "cannot make a temporary folder for the plot data");
     dir = tmpl;
   }
+  struct Cleanup {  // the temporary folder goes whatever happens
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } cleanup{temporary ? dir : ""};
   fs::create_directories(dir);
+  // gnuplot draws into a scratch file renamed at the end: a failed plot keeps the old image.
+  PlotOptions scratch = o;
+  fs::path out(o.out);
+  scratch.out =
+      (out.parent_path() / (out.stem().string() + ".partial" + out.extension().string())).string();
+  fs::remove(scratch.out);
   std::string script_path = (fs::path(dir) / "plot.gp").string();
-  std::ofstream(script_path) << write_plot_files(panels, o, dir);
+  std::ofstream(script_path) << write_plot_files(panels, scratch, dir);
   std::string log = (fs::path(dir) / "gnuplot.log").string();
-  fs::remove(o.out);
   int rc = std::system(
       (shell_quote(gnuplot) + " " + shell_quote(script_path) + " > " + shell_quote(log) + " 2>&1")
           .c_str());
   std::ifstream in(log);
   std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (temporary) fs::remove_all(dir);
   WT_USER_CHECK(rc == 0, Io,
                 "gnuplot failed drawing '" << o.out << "': " << quote_cut(output, 2000));
   WT_USER_CHECK(
-      fs::exists(o.out) && fs::file_size(o.out) > 0, Io,
-      "gnuplot wrote no image to '" << o.out << "'" << (output.empty() ? "" : ": " + output));
+      fs::exists(scratch.out) && fs::file_size(scratch.out) > 0, Io,
+      "gnuplot wrote no image for '" << o.out << "'" << (output.empty() ? "" : ": " + output));
+  fs::rename(scratch.out, o.out);
 }
 
 }  // namespace worldtune::report

@@ -7,6 +7,7 @@
 
 #include "ir/workload.h"
 #include "support/settings_file.h"
+#include "support/statistics.h"
 #include "tune/tuner.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
@@ -49,12 +50,6 @@ double gflops_of(const std::string &workload, double seconds,
   return it->second / seconds / 1e9;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /// One curve with its band from several runs' best-so-far sequences, up to the shortest.
 Curve band_curve(const std::string &label, const std::vector<const std::vector<double> *> &runs) {
   Curve c;
@@ -75,6 +70,7 @@ Curve band_curve(const std::string &label, const std::vector<const std::vector<d
 /// A peer measured in several files keeps its fastest measurement.
 void merge_peers(std::vector<Peer> &into, const std::vector<Peer> &from) {
   for (const Peer &p : from) {
+    if (!(p.gflops > 0)) continue;  // a failed baseline draws no line
     auto q =
         std::find_if(into.begin(), into.end(), [&](const Peer &x) { return x.method == p.method; });
     if (q == into.end())
@@ -91,6 +87,24 @@ struct CurveGroup {
   std::vector<const std::vector<double> *> bests;
 };
 
+/// The curve a run joins: its method's when seeds are banded and its seed is not there yet (a
+/// second run of one seed is a curve of its own), else its own.
+CurveGroup &group_for(std::vector<CurveGroup> &groups, const RunCurves &run, bool band_seeds) {
+  auto find = [&](const std::string &key) {
+    return std::find_if(groups.begin(), groups.end(),
+                        [&](const CurveGroup &c) { return c.key == key; });
+  };
+  auto slot = band_seeds ? find(run.label.method) : groups.end();
+  bool seed_taken = slot != groups.end() &&
+                    std::any_of(slot->runs.begin(), slot->runs.end(), [&](const RunCurves *r) {
+                      return r->label.seed == run.label.seed;
+                    });
+  std::string key = band_seeds && !seed_taken ? run.label.method : run.path;
+  slot = find(key);
+  if (slot == groups.end()) slot = groups.insert(groups.end(), CurveGroup{key, {}, {}});
+  return *slot;
+}
+
 Curve curve_of(const CurveGroup &g) {
   if (g.runs.size() == 1) return {g.runs.front()->label.label(), *g.bests.front(), {}, {}, 1};
   return band_curve(g.runs.front()->label.method + " (" + std::to_string(g.runs.size()) + " seeds)",
@@ -105,7 +119,10 @@ std::string RunLabel::label() const {
 
 RunLabel run_label(const std::string &records_path) {
   RunLabel l;
-  std::string settings = records_path + ".run.json";
+  std::string plain = records_path;  // a packed run's settings stay beside the plain name
+  if (plain.size() > 3 && plain.compare(plain.size() - 3, 3, ".xz") == 0)
+    plain.resize(plain.size() - 3);
+  std::string settings = plain + ".run.json";
   if (std::filesystem::exists(settings)) {
     nlohmann::json run = read_settings_file(settings, tune::kRunSettingsFormat);
     l.method = method_of(run);
@@ -155,13 +172,9 @@ std::vector<Panel> make_panels(const std::vector<RunCurves> &runs, bool band_see
       }
       merge_peers(panels[it->second].peers, w.peers);
       if (w.best.empty()) continue;  // only baselines
-      std::string key = band_seeds ? run.label.method : run.path;
-      std::vector<CurveGroup> &g = groups[it->second];
-      auto slot =
-          std::find_if(g.begin(), g.end(), [&](const CurveGroup &c) { return c.key == key; });
-      if (slot == g.end()) slot = g.insert(g.end(), CurveGroup{key, {}, {}});
-      slot->runs.push_back(&run);
-      slot->bests.push_back(&w.best);
+      CurveGroup &g = group_for(groups[it->second], run, band_seeds);
+      g.runs.push_back(&run);
+      g.bests.push_back(&w.best);
     }
   for (size_t i = 0; i < panels.size(); ++i)
     for (const CurveGroup &g : groups[i]) panels[i].curves.push_back(curve_of(g));
