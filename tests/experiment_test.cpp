@@ -11,6 +11,8 @@
 #include "experiment/experiment_report.h"
 #include "experiment/experiment_runner.h"
 #include "measure_test_util.h"
+#include "support/settings_file.h"
+#include "tune/tuner.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
 
@@ -254,6 +256,43 @@ TEST(ExperimentRunner, ReportsRunOnceAndTheMarkdownCopyLinksTheImageFromWhereItI
               read_experiment_config(write_config(dir, j), kModels);
             }).find("unknown key 'commands' in reports[0]"),
             std::string::npos);
+}
+
+TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
+  testing::ScratchDir dir;
+  json j = base_config();
+  j["workloads"] = {"matmul:M=16,N=16,K=16"};
+  j["methods"] = {{{"cost_model", "random"}}};
+  ExperimentConfig c = read_experiment_config(write_config(dir, j), kModels);
+  std::vector<RunSpec> runs = plan_runs(c);  // seeds 1 and 2
+  fs::create_directories(dir.file("elsewhere"));
+  FakeTune fake;
+  for (const RunSpec &run : runs) {  // tuned by hand: records and run settings
+    std::string records = dir.file("elsewhere/random_s" + std::to_string(run.seed) + ".jsonl");
+    fake({"tune", "--workload", run.workload, "--trials", "64", "--records", records}, "/dev/null");
+    tune::TuneOptions o;
+    o.workloads = {run.workload};
+    o.trials = 64;
+    o.seed = run.seed == 1 ? 1 : 9;  // the second was another seed: not the run
+    write_json_file(records + ".run.json", tune::run_settings(o, "random", 64));
+  }
+  fs::rename(dir.file("elsewhere/random_s1.jsonl"),
+             dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl"));
+  fs::rename(dir.file("elsewhere/random_s1.jsonl.run.json"),
+             dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl.run.json"));
+  ExperimentOptions o = options_in(dir);
+  o.adopt_dir = dir.file("elsewhere");
+  std::ostringstream out;
+  fake.calls.clear();
+  run_experiment(c, o, std::ref(fake), out);
+  EXPECT_NE(out.str().find("as random_s1_matmul_M_16_N_16_K_16"), std::string::npos) << out.str();
+  // Seed 2 finds the same file, whose settings say seed 1: not taken, tuned afresh.
+  EXPECT_NE(out.str().find("not taken"), std::string::npos) << out.str();
+  ASSERT_EQ(fake.calls.size(), 2u);
+  EXPECT_NE(std::find(fake.calls[0].begin(), fake.calls[0].end(), "--resume"),
+            fake.calls[0].end());  // the adopted run is only continued
+  EXPECT_EQ(std::find(fake.calls[1].begin(), fake.calls[1].end(), "--resume"), fake.calls[1].end());
+  EXPECT_TRUE(fs::exists(dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl")));  // copied
 }
 
 TEST(ExperimentReport, TrialsToReachALevelUseTheMedianOverSeedsAndTheGeomeanOverWorkloads) {

@@ -114,6 +114,7 @@ struct ExperimentCommandOptions {
   bool pack = false;
   std::string markdown;  ///< also write the tables here
   bool plan = false;     ///< only print the runs and their states
+  std::string adopt;     ///< take matching runs from this folder
 };
 int run_experiment_command(const ExperimentCommandOptions &o);
 

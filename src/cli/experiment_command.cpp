@@ -61,7 +61,7 @@ int run_experiment_command(const ExperimentCommandOptions &o) {
   experiment::ExperimentConfig c =
       experiment::read_experiment_config(o.config, cost_model::cost_model_names());
   check_config(c);
-  experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare, o.pack,
+  experiment::ExperimentOptions eo{o.out_dir, o.discard_invalidated, !o.no_compare, o.pack, o.adopt,
                                    o.markdown};
   if (o.plan)
     experiment::print_plan(c, eo, std::cout);

@@ -1,6 +1,7 @@
 /// \file Running an experiment: the runs it lacks, then the comparison and the report.
 #include "experiment/experiment_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -9,10 +10,13 @@
 
 #include "experiment/experiment_compare.h"
 #include "experiment/experiment_report.h"
+#include "ir/workload.h"
 #include "measure/record_input.h"
 #include "support/settings_file.h"
 #include "support/strings.h"
+#include "tune/tuner.h"
 #include "worldtune/error.h"
+#include "worldtune/record.h"
 
 namespace worldtune::experiment {
 
@@ -158,6 +162,62 @@ std::string report_output(const ExperimentConfig::Report &r, size_t n, const Exp
   return output;
 }
 
+/// "online=false" for each of a run settings file's model options, sorted.
+std::vector<std::string> option_strings(const nlohmann::json &options) {
+  std::vector<std::string> out;
+  if (options.is_object())
+    for (const auto &[name, value] : options.items())
+      out.push_back(name + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Why the tune run recorded in `records` is not `run` ("" when it is): its run settings and the
+/// measurement settings of its records against the run's.
+std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
+                              const std::string &records) {
+  std::string settings = records + ".run.json";
+  if (!fs::exists(settings)) return "no " + settings;
+  nlohmann::json was = read_settings_file(settings, tune::kRunSettingsFormat);
+  std::vector<std::string> wanted = run.method->model_options;
+  std::sort(wanted.begin(), wanted.end());
+  if (option_strings(was.value("model_options", nlohmann::json())) != wanted)
+    return "model_options " + was.value("model_options", nlohmann::json()).dump();
+  tune::TuneOptions o;
+  o.workloads = {run.workload};
+  o.trials = run.trials;
+  o.seed = run.seed;
+  o.model_file = run.method->load_model;
+  o.model_options = was["model_options"];
+  if (auto change =
+          changed_setting(was, tune::run_settings(o, run.method->cost_model, tune::round_size(o))))
+    return change->key + " " + quote_cut(change->was.dump());
+  std::vector<MeasureRecord> recs = read_records(records);
+  for (const auto &[key, value] : c.measure.items())
+    if (!recs.empty() && recs.front().measure.contains(key) && recs.front().measure[key] != value)
+      return "measure." + key + " " + recs.front().measure[key].dump();
+  return "";
+}
+
+/// Copies the run from the adopt folder when it is the same run (never moves: its files stay).
+void adopt(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec &run,
+           std::ostream &out) {
+  std::string from = (fs::path(o.adopt_dir) /
+                      (run.method->name + "_" + ir::workload_slug(run.workload) + ".jsonl"))
+                         .string();
+  if (!fs::exists(from)) return;
+  if (std::string why = adoption_mismatch(c, run, from); !why.empty()) {
+    out << "not taken " << from << ": " << why << "\n";
+    return;
+  }
+  std::string dir = runs_dir(o), to = file_of(dir, run, ".jsonl");
+  fs::copy_file(from, to);
+  fs::copy_file(from + ".run.json", to + ".run.json");
+  write_json_file(file_of(dir, run, ".spec.json"),
+                  {{"format", kRunSpecFormat}, {"identity", run.identity(c)}}, 2);
+  out << "adopted   " << from << " as " << run.id << "\n";
+}
+
 }  // namespace
 
 RunState run_state(const ExperimentConfig &c, const RunSpec &run, const std::string &dir,
@@ -201,6 +261,9 @@ void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o, const
   fs::create_directories(runs_dir(o));
   std::vector<RunSpec> runs = plan_runs(c);
   check_invalidated(c, o, runs, out);
+  if (!o.adopt_dir.empty())
+    for (const RunSpec &run : runs)
+      if (run_state(c, run, runs_dir(o), nullptr) == RunState::Missing) adopt(c, o, run, out);
   size_t done = 0;
   for (size_t i = 0; i < runs.size(); ++i) {
     RunState s = run_state(c, runs[i], runs_dir(o), nullptr);

@@ -88,25 +88,6 @@ void load_records(const TuneOptions &o, const std::string &target, std::vector<T
   }
 }
 
-/// Everything the replay depends on besides the seed and the results.
-nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int per_round) {
-  const search::SearchParams &p = o.search;
-  return {{"format", kRunSettingsFormat},
-          {"workloads", o.workloads},
-          {"seed", o.seed},
-          {"per_round", per_round},
-          {"cost_model", model},
-          {"model_file", o.model_file},
-          {"model_options", o.model_options},
-          {"population", p.evolutionary_search_population},
-          {"generations", p.evolutionary_search_num_iters},
-          {"mutation_prob", p.evolutionary_search_mutation_prob},
-          {"eps_greedy", p.eps_greedy},
-          {"task_scheduler", o.scheduler.strategy},
-          {"early_stopping", o.scheduler.early_stopping},
-          {"per_task_early_stopping", o.scheduler.per_task_early_stopping}};
-}
-
 /// Writes the run settings on a fresh run; on a resume, refuses settings that differ.
 void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool has_records,
                         std::ostream &out) {
@@ -202,8 +183,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
   load_records(o, target, tasks);
   size_t recorded = 0;
   for (const TaskState &t : tasks) recorded += t.recorded.size();
-  const int per_round = static_cast<int>(std::max<int64_t>(
-      1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(tasks.size()))));
+  const int per_round = round_size(o);
   check_run_settings(o, run_settings(o, model.name(), per_round), recorded > 0, out);
 
   RecordWriter writer(o.records, std::move(lock));
@@ -341,6 +321,30 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
         << " were not reached by this run (measured by another command or with other settings)\n";
   rep.total_s = seconds_since(t_start);
   return rep;
+}
+
+nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int per_round) {
+  const search::SearchParams &p = o.search;
+  return {{"format", kRunSettingsFormat},
+          {"workloads", o.workloads},
+          {"seed", o.seed},
+          {"per_round", per_round},
+          {"cost_model", model},
+          {"model_file", o.model_file},
+          {"model_options", o.model_options},
+          {"population", p.evolutionary_search_population},
+          {"generations", p.evolutionary_search_num_iters},
+          {"mutation_prob", p.evolutionary_search_mutation_prob},
+          {"eps_greedy", p.eps_greedy},
+          {"task_scheduler", o.scheduler.strategy},
+          {"early_stopping", o.scheduler.early_stopping},
+          {"per_task_early_stopping", o.scheduler.per_task_early_stopping}};
+}
+
+int round_size(const TuneOptions &o) {
+  return static_cast<int>(std::max<int64_t>(
+      1, std::min<int64_t>(o.measures_per_round, o.trials / static_cast<int64_t>(std::max<size_t>(
+                                                                1, o.workloads.size())))));
 }
 
 }  // namespace worldtune::tune

@@ -63,6 +63,13 @@ struct TuneReport {
 /// settings (all but the trial budget) to replay the same search.
 inline constexpr const char *kRunSettingsFormat = "worldtune-run-1";
 
+/// Candidates measured per round: --per-round, but no more than the budget's share per workload.
+int round_size(const TuneOptions &o);
+
+/// The settings a run with these options records in `<records>.run.json`: everything its replay
+/// depends on besides the seed and the results (a resume must match them).
+nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int per_round);
+
 /// Where the error log goes: --log, or `<records>.log` by default.
 inline std::string error_log_path(const TuneOptions &o) {
   return o.log.empty() ? o.records + ".log" : o.log;
