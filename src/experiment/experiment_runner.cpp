@@ -202,9 +202,12 @@ std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
 /// Copies the run from the adopt folder when it is the same run (never moves: its files stay).
 void adopt(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec &run,
            std::ostream &out) {
-  std::string from = (fs::path(o.adopt_dir) /
-                      (run.method->name + "_" + ir::workload_slug(run.workload) + ".jsonl"))
-                         .string();
+  // An experiment's name for the run, else bench/tune_bench.sh's (one folder per seed).
+  std::string from = (fs::path(o.adopt_dir) / (run.id + ".jsonl")).string();
+  if (!fs::exists(from))
+    from = (fs::path(o.adopt_dir) /
+            (run.method->name + "_" + ir::workload_slug(run.workload) + ".jsonl"))
+               .string();
   if (!fs::exists(from)) return;
   if (std::string why = adoption_mismatch(c, run, from); !why.empty()) {
     out << "not taken " << from << ": " << why << "\n";
