@@ -218,7 +218,12 @@ void adopt(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec 
   fs::copy_file(from + ".run.json", to + ".run.json");
   write_json_file(file_of(dir, run, ".spec.json"),
                   {{"format", kRunSpecFormat}, {"identity", run.identity(c)}}, 2);
-  out << "adopted   " << from << " as " << run.id << "\n";
+  int64_t trials = 0;
+  for (const MeasureRecord &r : read_records(to)) trials += r.is_baseline() ? 0 : 1;
+  if (trials >= run.trials)  // its budget is spent: finished, nothing to replay
+    write_json_file(file_of(dir, run, ".done"),
+                    {{"format", kRunSpecFormat}, {"trials", run.trials}}, 2);
+  out << "adopted   " << from << " as " << run.id << " (" << trials << " trials)\n";
 }
 
 }  // namespace
