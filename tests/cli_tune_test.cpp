@@ -51,6 +51,26 @@ TEST(CliTune, KilledAnywhereThenResumedEndsWithEveryTrialOnce) {
   EXPECT_NE(r.out.find("model     scored nothing itself"), std::string::npos) << r.out;
 }
 
+TEST(CliTune, AResumeThatLeavesTheRecordedRunSaysSo) {
+  testing::ScratchDir dir;
+  std::string rec = dir.file("r.jsonl");
+  auto r = run_cli(kSmall + "--cost-model random --records " + rec);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // The third record lost: the replay picks that state again and must measure it while 16 of
+  // the 23 recorded states are still to come.
+  testing::run_command("sed -i 3d " + rec);
+  r = run_cli(kSmall + "--cost-model random --resume --records " + rec);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("warning: the resumed search of matmul:M=32,N=32,K=32 left the recorded "
+                       "run after trial 0: 16 recorded states"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(testing::slurp(rec + ".log").find("left the recorded run"), std::string::npos);
+  // An intact resume says nothing of the kind.
+  r = run_cli(kSmall + "--cost-model random --resume --records " + rec);
+  EXPECT_EQ(r.out.find("left the recorded run"), std::string::npos) << r.out;
+}
+
 TEST(CliTune, TwoWorkloadsShareTheBudgetAndTheModelIsSaved) {
   testing::ScratchDir dir;
   auto r = run_cli(

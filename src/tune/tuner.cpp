@@ -55,8 +55,27 @@ struct TaskState {
   std::unique_ptr<search::SketchPolicy> policy;
   std::unique_ptr<measure::ProgramMeasurer> measurer;  // made on first real measurement
   std::map<std::string, MeasureResult> recorded;       // state key -> result, from the file
+  size_t replayed = 0;  // recorded states the resumed search has picked again
+  bool diverged = false;
   TaskSummary summary;
 };
+
+/// A resumed search that picks a state the run never measured while recorded ones are still to
+/// come has left the recorded run (a cost model that is not deterministic, an edited file): the
+/// records it does not reach stay in the file but are no trials of this run. Said once per task.
+void warn_if_diverged(TaskState &t, size_t measuring, int64_t trials, std::ostream &out,
+                      std::ostream &log) {
+  if (measuring == 0 || t.diverged || t.replayed >= t.recorded.size()) return;
+  t.diverged = true;
+  std::string msg = "warning: the resumed search of " + t.workload.key +
+                    " left the recorded run "
+                    "after trial " +
+                    std::to_string(trials) + ": " + std::to_string(t.recorded.size() - t.replayed) +
+                    " recorded states were not picked again and stay in the records as no trial "
+                    "of this run (is the cost model deterministic?)\n";
+  out << msg;
+  log << msg;
+}
 
 /// Loads the records file, refusing what this run cannot continue from.
 void load_records(const TuneOptions &o, const std::string &target, std::vector<TaskState> &tasks) {
@@ -234,10 +253,12 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       if (restored[i]) {
         results[i] = it->second;
         ++rep.restored;
+        ++t.replayed;
       } else {
         todo.push_back(i);
       }
     }
+    warn_if_diverged(t, todo.size(), t.summary.trials, out, log);
     if (!todo.empty()) {
       if (rep.restored > 0 && !announced_resume && o.verbose) {
         out << "resume: " << rep.restored << " trials restored from " << o.records << "\n";
