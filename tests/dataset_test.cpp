@@ -185,7 +185,9 @@ TEST(Dataset, RecordsOfTwoMachinesNormalizeSeparately) {
   for (float y : labels) ones += y == 1.0f;
   EXPECT_EQ(ones, 3);  // each machine's fastest program, and the lone old record
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (costs[i] == 2e-3 || costs[i] == 2e-2) EXPECT_FLOAT_EQ(labels[i], 0.5f);
+    if (costs[i] == 2e-3 || costs[i] == 2e-2) {
+      EXPECT_FLOAT_EQ(labels[i], 0.5f);
+    }
   }
   EXPECT_NE(groups[0].task->machine, groups[1].task->machine);
   // A group where everything failed teaches nothing good about failing.
