@@ -216,6 +216,9 @@ void adopt(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec 
   std::string dir = runs_dir(o), to = file_of(dir, run, ".jsonl");
   fs::copy_file(from, to);
   fs::copy_file(from + ".run.json", to + ".run.json");
+  // Its output (tune_bench.sh's `<name>.out`), for where the tuning time went.
+  std::string output = from.substr(0, from.size() - std::string(".jsonl").size()) + ".out";
+  if (fs::exists(output)) fs::copy_file(output, file_of(dir, run, ".out"));
   write_json_file(file_of(dir, run, ".spec.json"),
                   {{"format", kRunSpecFormat}, {"identity", run.identity(c)}}, 2);
   int64_t trials = 0;
