@@ -295,6 +295,21 @@ TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
   EXPECT_EQ(std::find(call.begin(), call.end(), "--resume"), call.end());
   EXPECT_TRUE(fs::exists(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.done")));
   EXPECT_TRUE(fs::exists(dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl")));  // copied
+  // Packed with xz (as committed), it is adopted as it is.
+  ASSERT_EQ(std::system(("xz -k " + dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl") +
+                         " && mkdir " + dir.file("packed") + " && mv " +
+                         dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl.xz") + " " +
+                         dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl.run.json") + " " +
+                         dir.file("packed/"))
+                            .c_str()),
+            0);
+  o.out_dir = dir.file("out2");
+  o.adopt_dir = dir.file("packed");
+  fake.calls.clear();
+  run_experiment(c, o, std::ref(fake), out);
+  EXPECT_TRUE(fs::exists(dir.file("out2/runs/random_s1_matmul_M_16_N_16_K_16.jsonl.xz")));
+  EXPECT_TRUE(fs::exists(dir.file("out2/runs/random_s1_matmul_M_16_N_16_K_16.done")));
+  EXPECT_EQ(fake.calls.size(), 1u);  // seed 2 only
 }
 
 TEST(ExperimentReport, TrialsToReachALevelUseTheMedianOverSeedsAndTheGeomeanOverWorkloads) {

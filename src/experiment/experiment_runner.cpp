@@ -175,8 +175,7 @@ std::vector<std::string> option_strings(const nlohmann::json &options) {
 /// Why the tune run recorded in `records` is not `run` ("" when it is): its run settings and the
 /// measurement settings of its records against the run's.
 std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
-                              const std::string &records) {
-  std::string settings = records + ".run.json";
+                              const std::string &records, const std::string &settings) {
   if (!fs::exists(settings)) return "no " + settings;
   nlohmann::json was = read_settings_file(settings, tune::kRunSettingsFormat);
   std::vector<std::string> wanted = run.method->model_options;
@@ -199,26 +198,39 @@ std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
   return "";
 }
 
+/// A run's files in the adopt folder: `<stem>.jsonl` or `<stem>.jsonl.xz`, `<stem>.jsonl.run.json`
+/// and `<stem>.out`, under the experiment's name for the run or bench/tune_bench.sh's (one folder
+/// per seed). Empty `records` when there is none.
+struct Adoptable {
+  std::string stem, records;
+};
+
+Adoptable find_adoptable(const ExperimentOptions &o, const RunSpec &run) {
+  for (const std::string &name :
+       {run.id, run.method->name + "_" + ir::workload_slug(run.workload)}) {
+    std::string stem = (fs::path(o.adopt_dir) / name).string();
+    for (const char *ext : {".jsonl", ".jsonl.xz"})
+      if (fs::exists(stem + ext)) return {stem, stem + ext};
+  }
+  return {};
+}
+
 /// Copies the run from the adopt folder when it is the same run (never moves: its files stay).
 void adopt(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec &run,
            std::ostream &out) {
-  // An experiment's name for the run, else bench/tune_bench.sh's (one folder per seed).
-  std::string from = (fs::path(o.adopt_dir) / (run.id + ".jsonl")).string();
-  if (!fs::exists(from))
-    from = (fs::path(o.adopt_dir) /
-            (run.method->name + "_" + ir::workload_slug(run.workload) + ".jsonl"))
-               .string();
-  if (!fs::exists(from)) return;
-  if (std::string why = adoption_mismatch(c, run, from); !why.empty()) {
-    out << "not taken " << from << ": " << why << "\n";
+  Adoptable a = find_adoptable(o, run);
+  if (a.records.empty()) return;
+  std::string settings = a.stem + ".jsonl.run.json";
+  if (std::string why = adoption_mismatch(c, run, a.records, settings); !why.empty()) {
+    out << "not taken " << a.records << ": " << why << "\n";
     return;
   }
-  std::string dir = runs_dir(o), to = file_of(dir, run, ".jsonl");
-  fs::copy_file(from, to);
-  fs::copy_file(from + ".run.json", to + ".run.json");
-  // Its output (tune_bench.sh's `<name>.out`), for where the tuning time went.
-  std::string output = from.substr(0, from.size() - std::string(".jsonl").size()) + ".out";
-  if (fs::exists(output)) fs::copy_file(output, file_of(dir, run, ".out"));
+  std::string dir = runs_dir(o);
+  bool packed = a.records.size() > 3 && a.records.compare(a.records.size() - 3, 3, ".xz") == 0;
+  std::string to = file_of(dir, run, packed ? ".jsonl.xz" : ".jsonl");
+  fs::copy_file(a.records, to);
+  fs::copy_file(settings, file_of(dir, run, ".jsonl.run.json"));
+  if (fs::exists(a.stem + ".out")) fs::copy_file(a.stem + ".out", file_of(dir, run, ".out"));
   write_json_file(file_of(dir, run, ".spec.json"),
                   {{"format", kRunSpecFormat}, {"identity", run.identity(c)}}, 2);
   int64_t trials = 0;
@@ -226,7 +238,7 @@ void adopt(const ExperimentConfig &c, const ExperimentOptions &o, const RunSpec 
   if (trials >= run.trials)  // its budget is spent: finished, nothing to replay
     write_json_file(file_of(dir, run, ".done"),
                     {{"format", kRunSpecFormat}, {"trials", run.trials}}, 2);
-  out << "adopted   " << from << " as " << run.id << " (" << trials << " trials)\n";
+  out << "adopted   " << a.records << " as " << run.id << " (" << trials << " trials)\n";
 }
 
 }  // namespace
