@@ -255,5 +255,24 @@ TEST(WorldModel, FineTunesOnTheRunsMeasurementsOnlyWhenOnline) {
   }
 }
 
+TEST(WorldModel, AFixedStepCountFineTunesTheSameWhateverTheTimeAndTheHeadAlone) {
+  Data d = make_data(100, 24);
+  auto tuned = [&](bool head_only, int64_t budget_ms) {
+    cost_model::CostModelOptions o = untrained_options();
+    o.values["finetune_steps"] = 3;
+    o.values["finetune_ms"] = budget_ms;  // ignored with a fixed step count
+    o.values["finetune_head"] = head_only;
+    SequenceModel m("world", world_option_specs(), o);
+    m.update(measured(d, 0, 64));
+    return m.predict(*d.task, d.states);
+  };
+  EXPECT_EQ(tuned(false, 1), tuned(false, 100000));  // deterministic
+  cost_model::CostModelOptions o = untrained_options();
+  SequenceModel untouched("world", world_option_specs(), o);
+  std::vector<float> before = untouched.predict(*d.task, d.states);
+  EXPECT_NE(tuned(true, 500), before);             // the head moved
+  EXPECT_NE(tuned(true, 500), tuned(false, 500));  // and only the head
+}
+
 }  // namespace
 }  // namespace worldtune::world

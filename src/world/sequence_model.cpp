@@ -46,6 +46,11 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
            ".json) when no model file is given"},
       {"online", OptionType::Bool, true, "fine-tune on the run's measurements after each round"},
       {"finetune_ms", OptionType::Int, 500, "time budget of one round's fine-tuning"},
+      {"finetune_steps", OptionType::Int, 0,
+       "Adam steps of one round's fine-tuning, whatever the time (deterministic); 0: as many as "
+       "finetune_ms allows, at most 50 (depends on the machine's load)"},
+      {"finetune_head", OptionType::Bool, false,
+       "fine-tune only the head; the encoder and the dynamics keep their pretrained weights"},
       {"epochs", OptionType::Int, 40,
        "most pretraining epochs (early stopping on held-out workloads); 0 with `train --init`: "
        "only refit the score calibration"},
@@ -353,14 +358,31 @@ double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
   return best;
 }
 
+namespace {
+
+/// What online fine-tuning updates: every weight, or (finetune_head) the head's alone.
+std::vector<torch::Tensor> online_parameters(torch::nn::Module &net, bool head_only) {
+  if (!head_only) return net.parameters();
+  std::vector<torch::Tensor> out;
+  for (const auto &p : net.named_parameters())
+    if (p.key().find("head.") != std::string::npos) out.push_back(p.value());
+  WT_ASSERT(!out.empty(), "the scoring network has no parameters named head.*");
+  return out;
+}
+
+}  // namespace
+
 void SequenceModel::Impl::fine_tune() {
   std::vector<ExampleGroup> groups = scoring.make_groups(run);
   if (!online)
     online = std::make_unique<torch::optim::Adam>(
-        net->parameters(), torch::optim::AdamOptions(2e-4).weight_decay(1e-6));
+        online_parameters(*net, options.get_bool("finetune_head")),
+        torch::optim::AdamOptions(2e-4).weight_decay(1e-6));
   auto t0 = std::chrono::steady_clock::now();
   const double budget = static_cast<double>(options.get_int("finetune_ms")) / 1000.0;
-  for (int step = 0; step < 50 && seconds_since(t0) < budget; ++step) {
+  const int64_t fixed = options.get_int("finetune_steps");
+  for (int64_t step = 0; fixed > 0 ? step < fixed : step < 50 && seconds_since(t0) < budget;
+       ++step) {
     std::vector<Chunk> chunks = make_chunks(groups, rng);
     if (chunks.empty()) return;
     online->zero_grad();
