@@ -190,7 +190,8 @@ std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
   o.model_options = was["model_options"];
   if (auto change =
           changed_setting(was, tune::run_settings(o, run.method->cost_model, tune::round_size(o))))
-    return change->key + " " + quote_cut(change->was.dump());
+    return change->key + " is " + quote_cut(change->was.dump()) + " there, " +
+           quote_cut(change->now.dump()) + " in this run";
   std::vector<MeasureRecord> recs = read_records(records);
   for (const auto &[key, value] : c.measure.items())
     if (!recs.empty() && recs.front().measure.contains(key) && recs.front().measure[key] != value)
