@@ -8,6 +8,7 @@
 
 #include "deploy/baseline.h"
 #include "ir/workload.h"
+#include "support/settings_file.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 
@@ -78,7 +79,7 @@ std::vector<std::string> model_options(const json &obj, const At &at) {
   for (const auto &[name, value] : o.items()) {
     WT_USER_CHECK(value.is_primitive() && !value.is_null(), BadArgument,
                   (at / "model_options" / name).str() << " must be a string, number or boolean");
-    out.push_back(name + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+    out.push_back(option_assignment(name, value));
   }
   return out;
 }

@@ -166,8 +166,7 @@ std::string report_output(const ExperimentConfig::Report &r, size_t n, const Exp
 std::vector<std::string> option_strings(const nlohmann::json &options) {
   std::vector<std::string> out;
   if (options.is_object())
-    for (const auto &[name, value] : options.items())
-      out.push_back(name + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+    for (const auto &[name, value] : options.items()) out.push_back(option_assignment(name, value));
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -24,7 +24,7 @@ std::string method_of(const nlohmann::json &run) {
   const nlohmann::json &options = run.value("model_options", nlohmann::json::object());
   if (options.is_object())
     for (const auto &[name, value] : options.items())
-      extras.push_back(name + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+      extras.push_back(option_assignment(name, value));
   std::string method = run.value("cost_model", std::string("?"));
   if (extras.empty()) return method;
   std::string joined;

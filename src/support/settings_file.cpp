@@ -28,6 +28,10 @@ nlohmann::json read_settings_file(const std::string &path, const std::string &fo
   return j;
 }
 
+std::string option_assignment(const std::string &name, const nlohmann::json &value) {
+  return name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+}
+
 std::optional<SettingChange> changed_setting(const nlohmann::json &was, const nlohmann::json &now) {
   for (const auto &[key, value] : now.items()) {
     if (!was.contains(key)) {

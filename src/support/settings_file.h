@@ -18,6 +18,10 @@ void write_json_file(const std::string &path, const nlohmann::json &j, int inden
 /// error naming the path and the format expected.
 nlohmann::json read_settings_file(const std::string &path, const std::string &format);
 
+/// "name=value" (strings unquoted) for one entry of a JSON object of options, the form
+/// `--model-option` takes.
+std::string option_assignment(const std::string &name, const nlohmann::json &value);
+
 /// A setting whose recorded value (`was`, null when the file lacks it) differs from this run's.
 struct SettingChange {
   std::string key;
