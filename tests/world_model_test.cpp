@@ -253,12 +253,18 @@ TEST(WorldModel, FineTunesOnTheRunsMeasurementsOnlyWhenOnline) {
     std::vector<float> after = m.predict(*d.task, d.states);
     EXPECT_EQ(before != after, online);
   }
+  // Off unless asked: a default world search keeps its model fixed (deterministic per seed).
+  SequenceModel by_default("world", world_option_specs(), untrained_options());
+  std::vector<float> before = by_default.predict(*d.task, d.states);
+  by_default.update(measured(d, 0, 64));
+  EXPECT_EQ(by_default.predict(*d.task, d.states), before);
 }
 
 TEST(WorldModel, AFixedStepCountFineTunesTheSameWhateverTheTimeAndTheHeadAlone) {
   Data d = make_data(100, 24);
   auto tuned = [&](bool head_only, int64_t budget_ms) {
     cost_model::CostModelOptions o = untrained_options();
+    o.values["online"] = true;
     o.values["finetune_steps"] = 3;
     o.values["finetune_ms"] = budget_ms;  // ignored with a fixed step count
     o.values["finetune_head"] = head_only;

@@ -44,7 +44,9 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
       {"pretrained", OptionType::Bool, true,
        "start from the shipped weights (" WORLDTUNE_MODELS_DIR "/" + kind +
            ".json) when no model file is given"},
-      {"online", OptionType::Bool, true, "fine-tune on the run's measurements after each round"},
+      {"online", OptionType::Bool, false,
+       "fine-tune on the run's measurements after each round (off by default: it measured slower "
+       "at 100 trials, docs/benchmarks.md \"Budget run\")"},
       {"finetune_ms", OptionType::Int, 500, "time budget of one round's fine-tuning"},
       {"finetune_steps", OptionType::Int, 0,
        "Adam steps of one round's fine-tuning, whatever the time (deterministic); 0: as many as "
