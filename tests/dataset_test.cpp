@@ -205,6 +205,30 @@ TEST(Dataset, CpuinfoIsParsed) {
   EXPECT_EQ(m.model, 17);
 }
 
+TEST(Dataset, CacheSizesAreReadFromSysfsAndRecordedOnlyWhenKnown) {
+  testing::ScratchDir dir;
+  auto cache = [&](const char *index, const char *level, const char *type, const char *size) {
+    std::filesystem::create_directories(dir.file(index));
+    std::ofstream(dir.file(std::string(index) + "/level")) << level << "\n";
+    std::ofstream(dir.file(std::string(index) + "/type")) << type << "\n";
+    std::ofstream(dir.file(std::string(index) + "/size")) << size << "\n";
+  };
+  cache("index0", "1", "Data", "48K");
+  cache("index1", "1", "Instruction", "32K");  // not a data cache: ignored
+  cache("index2", "2", "Unified", "1280K");
+  cache("index3", "3", "Unified", "32M");
+  MachineInfo m;
+  read_cache_sizes(dir.path(), m);
+  EXPECT_EQ(m.l1d_bytes, 48 << 10);
+  EXPECT_EQ(m.l2_bytes, 1280 << 10);
+  EXPECT_EQ(m.l3_bytes, 32 << 20);
+  EXPECT_EQ(machine_json(m, "host")["caches"]["l2"], 1280 << 10);
+  MachineInfo unknown;
+  read_cache_sizes(dir.file("no-such-folder"), unknown);
+  EXPECT_EQ(unknown.l1d_bytes, 0);
+  EXPECT_FALSE(machine_json(unknown, "host").contains("caches"));  // as older records
+}
+
 TEST(SettingsFile, ResumesCompareKeyByKeyAndRefuseOtherFiles) {
   testing::ScratchDir dir;
   nlohmann::json was = {{"format", "f-1"}, {"seed", 1}, {"per_round", 32}};
