@@ -5,8 +5,9 @@
 # finished one (marked .done) is skipped. Step 2, the side-by-side table with the peers, is
 # build/bench/compare_best (docs/benchmarks.md).
 # A model named `xgb-pretrained` is `--cost-model xgb --load-model $PRETRAINED` (default
-# runs/models/xgb-pretrained.json); `world` uses the shipped weights, `world-offline` the same
-# without online fine-tuning, and `world-<name>` the weights runs/models/world-<name>.json (the
+# runs/models/xgb-pretrained.json); `world` uses the shipped weights (no online fine-tuning, the
+# default since 2026-12-02; `world-offline` says so explicitly), `world-online` the same with it
+# (the default before), and `world-<name>` the weights runs/models/world-<name>.json (the
 # ablations of bench/world_ablations.sh; `tlp-<name>` likewise). RUNS_DIR overrides the folder.
 # Usage: bench/tune_bench.sh [N] [SEED] [MODELS]
 set -euo pipefail
@@ -31,6 +32,7 @@ grep -v '^#' bench/core_workloads.txt | while read -r key; do
     case "$model" in
       xgb-pretrained) model_flags=(--cost-model xgb --load-model "$pretrained") ;;
       world-offline) model_flags=(--cost-model world --model-option online=false) ;;
+      world-online) model_flags=(--cost-model world --model-option online=true) ;;
       world-*) model_flags=(--cost-model world --load-model "runs/models/$model.json") ;;
       tlp-*) model_flags=(--cost-model tlp --load-model "runs/models/$model.json") ;;
     esac
