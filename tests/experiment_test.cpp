@@ -12,6 +12,7 @@
 #include "experiment/experiment_runner.h"
 #include "measure_test_util.h"
 #include "support/settings_file.h"
+#include "support/strings.h"
 #include "tune/tuner.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
@@ -133,6 +134,21 @@ TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
             std::string::npos)
       << refused(j);
   j = base_config();
+  j["claims"] = {{{"claim", "1.5x at 64"},
+                  {"method", "world"},
+                  {"over", "random"},
+                  {"checkpoint", 64},
+                  {"target", 1.5}}};
+  EXPECT_NE(refused(j).find("claims[0].method: 'world' is no method's name"), std::string::npos)
+      << refused(j);
+  j["claims"][0]["method"] = "world-offline";
+  j["claims"][0]["over_checkpoint"] = 50;
+  EXPECT_NE(refused(j).find("claims[0].over_checkpoint: 50 is not a checkpoint"), std::string::npos)
+      << refused(j);
+  j["claims"][0].erase("over_checkpoint");
+  j["claims"][0]["target"] = "1.5x";
+  EXPECT_NE(refused(j).find("claims[0].target must be a number > 0"), std::string::npos);
+  j = base_config();
   j["format"] = "worldtune-experiment-0";
   EXPECT_NE(refused(j).find("\"format\" must be"), std::string::npos);
 }
@@ -161,7 +177,11 @@ struct FakeTune {
       r.result.costs = {1e-3 / static_cast<double>(i + 1)};
       w.append(r);
     }
-    std::ofstream(log, std::ios::app) << "tuned\n";
+    // What tune prints; the second model line is an older tune's, which counted warm-up scores.
+    std::ofstream(log, std::ios::app)
+        << "summary   " << value("--trials") << " trials (0 restored from the records), 8.0 s\n"
+        << "model     1000 states scored, 500 states/s (inputs + model, whole predict calls)\n"
+        << "model     8192 states scored, 50283273 states/s (features + prediction)\n";
     return 0;
   }
 };
@@ -310,6 +330,46 @@ TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
   EXPECT_TRUE(fs::exists(dir.file("out2/runs/random_s1_matmul_M_16_N_16_K_16.jsonl.xz")));
   EXPECT_TRUE(fs::exists(dir.file("out2/runs/random_s1_matmul_M_16_N_16_K_16.done")));
   EXPECT_EQ(fake.calls.size(), 1u);  // seed 2 only
+}
+
+TEST(ExperimentReport, ClaimsAreCheckedAgainstTheRatioOfGeomeansAndSayHowFarShort) {
+  testing::ScratchDir dir;
+  json j = base_config();
+  // FakeTune's best after k trials is k times its first: world-offline@64 / random@32 = 2.
+  j["claims"] = {{{"claim", "twice as fast"},
+                  {"source", "a paper"},
+                  {"method", "world-offline"},
+                  {"checkpoint", 64},
+                  {"over", "random"},
+                  {"over_checkpoint", 32},
+                  {"target", 2.5}},
+                 {{"claim", "faster"},
+                  {"method", "world-offline"},
+                  {"checkpoint", 64},
+                  {"over", "random"},
+                  {"target", 0.8}}};
+  ExperimentConfig c = read_experiment_config(write_config(dir, j), kModels);
+  FakeTune fake;
+  std::ostringstream out;
+  run_experiment(c, options_in(dir), std::ref(fake), out);
+  std::string md = testing::slurp(dir.file("out/results.md"));
+  EXPECT_NE(md.find("| twice as fast | a paper | 2.500 | 2.000 (world-offline@64 / random@32) | "
+                    "**short by 20.0%** |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| faster |  | 0.800 | 1.000 (world-offline@64 / random@64) | met (+25.0%) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("by `worldtune experiment " + shell_quote(c.path) + " --out " +
+                    shell_quote(dir.file("out")) + " --no-compare`"),
+            std::string::npos)
+      << md;
+  // Only today's throughput lines count: 500 states/s, not the older line's millions.
+  EXPECT_NE(md.find("| random | 0.12 | "), std::string::npos) << md;
+  EXPECT_NE(md.find("% | 500 |\n| world-offline |"), std::string::npos) << md;
+  EXPECT_EQ(shell_quote("docs/results.md"), "docs/results.md");
+  EXPECT_EQ(shell_quote("my results's.md"), "'my results'\\''s.md'");
+  EXPECT_EQ(shell_quote(""), "''");
 }
 
 TEST(ExperimentReport, TrialsToReachALevelUseTheMedianOverSeedsAndTheGeomeanOverWorkloads) {

@@ -216,6 +216,45 @@ ExperimentConfig::Report read_report(const json &r, const At &at) {
   return out;
 }
 
+const MethodSpec *method_named(const ExperimentConfig &c, const std::string &name) {
+  for (const MethodSpec &m : c.methods)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+/// A claim's method and checkpoint: a method's name, at a tabled checkpoint within its budget.
+int64_t claim_side(const json &r, const std::string &method_key, const std::string &k_key,
+                   int64_t fallback_k, const At &at, const ExperimentConfig &c,
+                   std::string &method) {
+  method = get_string(r, method_key, at, "");
+  const MethodSpec *m = method_named(c, method);
+  WT_USER_CHECK(m != nullptr, BadArgument,
+                (at / method_key).str() << ": '" << quote_cut(method) << "' is no method's name");
+  int64_t k = r.contains(k_key) ? get_positive(r[k_key], at / k_key) : fallback_k;
+  WT_USER_CHECK(k > 0, BadArgument, at.str() << " needs a \"" << k_key << "\"");
+  WT_USER_CHECK(std::find(c.checkpoints.begin(), c.checkpoints.end(), k) != c.checkpoints.end() &&
+                    k <= (m->trials > 0 ? m->trials : c.trials),
+                BadArgument,
+                (at / k_key).str()
+                    << ": " << k << " is not a checkpoint within '" << method << "''s budget");
+  return k;
+}
+
+ExperimentConfig::Claim read_claim(const json &r, const At &at, const ExperimentConfig &c) {
+  refuse_unknown_keys(
+      r, {"claim", "source", "method", "checkpoint", "over", "over_checkpoint", "target"}, at);
+  ExperimentConfig::Claim out;
+  out.claim = get_string(r, "claim", at, "");
+  WT_USER_CHECK(!out.claim.empty(), BadArgument, at.str() << " needs a \"claim\"");
+  out.source = get_string(r, "source", at, "");
+  out.checkpoint = claim_side(r, "method", "checkpoint", 0, at, c, out.method);
+  out.over_checkpoint = claim_side(r, "over", "over_checkpoint", out.checkpoint, at, c, out.over);
+  WT_USER_CHECK(r.contains("target") && r["target"].is_number() && r["target"].get<double>() > 0,
+                BadArgument, (at / "target").str() << " must be a number > 0");
+  out.target = r["target"].get<double>();
+  return out;
+}
+
 void read_methods(const json &j, const At &at, const std::vector<std::string> &models,
                   ExperimentConfig &c) {
   WT_USER_CHECK(j.contains("methods"), BadArgument, at.file << ": no \"methods\"");
@@ -253,9 +292,7 @@ void read_comparison(const json &j, const At &at, ExperimentConfig &c) {
   if (j.contains("compare_rounds"))
     c.compare_rounds = static_cast<int>(get_positive(j["compare_rounds"], at / "compare_rounds"));
   c.reference = get_string(j, "reference", at, "");
-  WT_USER_CHECK(c.reference.empty() || std::any_of(c.methods.begin(), c.methods.end(),
-                                                   [&](auto &m) { return m.name == c.reference; }),
-                BadArgument,
+  WT_USER_CHECK(c.reference.empty() || method_named(c, c.reference) != nullptr, BadArgument,
                 (at / "reference").str()
                     << ": '" << quote_cut(c.reference) << "' is no method's name");
 }
@@ -269,10 +306,11 @@ ExperimentConfig read_experiment_config(const std::string &path,
   json j = json::parse(in, nullptr, false);
   WT_USER_CHECK(!j.is_discarded(), BadArgument, path << ": not valid JSON");
   At at{path, ""};
-  refuse_unknown_keys(j,
-                      {"format", "workloads", "workloads_file", "methods", "seeds", "trials",
-                       "checkpoints", "peers", "compare_rounds", "reference", "measure", "reports"},
-                      at);
+  refuse_unknown_keys(
+      j,
+      {"format", "workloads", "workloads_file", "methods", "seeds", "trials", "checkpoints",
+       "peers", "compare_rounds", "reference", "measure", "reports", "claims"},
+      at);
   WT_USER_CHECK(get_string(j, "format", at, "") == kExperimentFormat, BadArgument,
                 path << ": \"format\" must be \"" << kExperimentFormat << "\"");
   ExperimentConfig c;
@@ -283,6 +321,8 @@ ExperimentConfig read_experiment_config(const std::string &path,
   if (j.contains("trials")) c.trials = get_positive(j["trials"], at / "trials");
   read_comparison(j, at, c);
   c.reports = get_list<ExperimentConfig::Report>(j, "reports", at, read_report);
+  c.claims = get_list<ExperimentConfig::Claim>(
+      j, "claims", at, [&](const json &r, const At &a) { return read_claim(r, a, c); });
   if (j.contains("measure")) {
     c.measure = j["measure"];
     c.measure_flags = measure_flags(c.measure, at / "measure");

@@ -44,6 +44,17 @@ struct ExperimentConfig {
     std::vector<std::string> command;  ///< worldtune's arguments, or an executable and its own
   };
   std::vector<Report> reports;
+  /// A claim the report checks against the measured figures: the geometric mean of `method`'s
+  /// bests after `checkpoint` trials over that of `over` after `over_checkpoint`, against `target`
+  /// (e.g. the seed paper's 1.54x over Ansor at 64 trials). Both checkpoints are tabled ones.
+  struct Claim {
+    std::string claim;   ///< what is claimed, in words
+    std::string source;  ///< who claims it: "seed paper, Table 2"
+    std::string method, over;
+    int64_t checkpoint = 0, over_checkpoint = 0;
+    double target = 0;
+  };
+  std::vector<Claim> claims;
   /// `tune` measurement flags ("--min-repeat-ms", "100", ...), from the config's "measure".
   std::vector<std::string> measure_flags;
   nlohmann::json measure = nlohmann::json::object();  ///< as written, for run identities

@@ -115,6 +115,44 @@ void checkpoint_table(const ExperimentConfig &c, const std::vector<WorkloadCompa
       md << format("- %s / %s: %.3fx\n", methods[i].c_str(), methods.front().c_str(), g / base);
 }
 
+/// A method's figures after k trials, over every workload and seed.
+std::vector<double> figures_at(const std::vector<WorkloadComparison> &compared,
+                               const std::string &method, int64_t k) {
+  std::vector<double> out;
+  for (const WorkloadComparison &w : compared) {
+    std::vector<double> v = column(w, method, false, k);
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
+/// The config's claims, each against the ratio of two methods' geometric means.
+void claims_table(const ExperimentConfig &c, const std::vector<WorkloadComparison> &compared,
+                  std::ostream &md) {
+  if (c.claims.empty()) return;
+  md << "\n## Against the claims\n\nEach figure is a ratio of geometric means over every workload "
+        "and seed (the tables above): one method's bests after its checkpoint over another's. A "
+        "claim is met when the figure reaches the target; otherwise it is short by the given share "
+        "of the target.\n\n| claim | source | target | here | verdict |\n|---|---|---|---|---|\n";
+  for (const ExperimentConfig::Claim &cl : c.claims) {
+    double a = geometric_mean(figures_at(compared, cl.method, cl.checkpoint));
+    double b = geometric_mean(figures_at(compared, cl.over, cl.over_checkpoint));
+    std::string what =
+        format("%s@%lld / %s@%lld", cl.method.c_str(), static_cast<long long>(cl.checkpoint),
+               cl.over.c_str(), static_cast<long long>(cl.over_checkpoint));
+    md << "| " << cl.claim << " | " << cl.source << " | " << format("%.3f", cl.target) << " | ";
+    if (!(a > 0 && b > 0)) {
+      md << what << ": no figure (a run failed or is missing) | not measured |\n";
+      continue;
+    }
+    double r = a / b;
+    md << format("%.3f (%s)", r, what.c_str()) << " | "
+       << (r >= cl.target ? format("met (%+.1f%%)", 100 * (r / cl.target - 1))
+                          : format("**short by %.1f%%**", 100 * (1 - r / cl.target)))
+       << " |\n";
+  }
+}
+
 /// Per method, per workload, the seeds' in-run best-so-far sequences.
 std::map<std::string, std::vector<std::vector<std::vector<double>>>> method_curves(
     const ExperimentConfig &c, const std::vector<RunSpec> &runs, const std::string &runs_dir) {
@@ -196,9 +234,10 @@ TimeSplit time_split(const std::string &out_file) {
       t.build += total * c / 100;
       t.run += total * d / 100;
       t.train += total * e / 100;
-    } else if (std::sscanf(line.c_str(), "model %lld states scored, %lf states/s", &n, &rate) ==
-                   2 &&
-               rate > 0) {
+    } else if (int end = 0;  // older tunes' lines ("features + prediction") counted warm-up
+               std::sscanf(line.c_str(), "model %lld states scored, %lf states/s (inputs + model%n",
+                           &n, &rate, &end) == 2 &&
+               end > 0 && rate > 0) {
       t.scored += static_cast<double>(n);
       t.scored_s += static_cast<double>(n) / rate;
     }
@@ -269,8 +308,9 @@ std::string machines_of(const std::vector<WorkloadComparison> &compared) {
   return join_mapped(seen, "; ", [](const std::string &s) { return s; });
 }
 
-/// The markdown of the report, its image at `image`.
-std::string markdown_of(const ReportInputs &in, const std::string &image) {
+/// The markdown of the report, its image at `image`; `regenerate` is the command that rewrites it.
+std::string markdown_of(const ReportInputs &in, const std::string &image,
+                        const std::string &regenerate) {
   const ExperimentConfig &c = in.config;
   std::ostringstream md;
   md << "# Experiment `" << c.path << "`\n\nMachine: " << machines_of(in.compared)
@@ -284,9 +324,15 @@ std::string markdown_of(const ReportInputs &in, const std::string &image) {
       md << "; " << m.name << ": "
          << join_mapped(m.seeds, ", ", [](uint64_t s) { return std::to_string(s); });
   md << "). Rows marked (in-run) were not re-measured: the tuner's own figures. Per-seed "
-        "figures: results.csv.\n\n![tuning curves]("
-     << image << ")\n";
+        "figures: results.csv. Rewritten from the experiment's folder, measuring nothing, by `"
+     << regenerate << "`; measured anew (every run tuned, hours) by `worldtune experiment "
+     << shell_quote(in.config.path) << " --out NEW_DIR`.\n\n![tuning curves](" << image
+     << ")\n\nThe curves are each method's best so far as its tuner measured it (seeds: median "
+        "line, min-max band); the horizontal lines are the peers as re-measured side by side. An "
+        "in-run best is the highest of many noisy measurements, so it runs above its re-measured "
+        "figure (results.csv holds both).\n";
   for (int64_t k : c.checkpoints) checkpoint_table(c, in.compared, k, md);
+  claims_table(c, in.compared, md);
   if (!c.reference.empty()) reference_table(c, in.runs, in.runs_dir, md);
   time_table(c, in.runs, in.runs_dir, md);
   for (size_t i = 0; i < c.reports.size() && i < in.report_outputs.size(); ++i)
@@ -323,11 +369,15 @@ void write_report(const ReportInputs &in, const std::string &out_dir, const std:
   write_csv(in.compared, (fs::path(out_dir) / "results.csv").string());
   std::string png = (fs::path(out_dir) / "curves.png").string();
   std::string md_path = (fs::path(out_dir) / "results.md").string();
-  std::string md = markdown_of(in, "curves.png");
+  std::string regenerate = "worldtune experiment " + shell_quote(in.config.path) + " --out " +
+                           shell_quote(out_dir) + " --no-compare" +
+                           (markdown.empty() ? "" : " --markdown " + shell_quote(markdown));
+  std::string md = markdown_of(in, "curves.png", regenerate);
   write_text(md_path, md);
   if (!markdown.empty()) {
     fs::path from = fs::absolute(markdown).parent_path();
-    write_text(markdown, markdown_of(in, fs::relative(fs::absolute(png), from).string()));
+    write_text(markdown,
+               markdown_of(in, fs::relative(fs::absolute(png), from).string(), regenerate));
   }
   out << md << "wrote     " << md_path << ", results.csv"
       << (markdown.empty() ? "" : ", " + markdown) << "\n";

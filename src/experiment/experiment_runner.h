@@ -33,8 +33,8 @@ struct ExperimentOptions {
   /// holds; a later run with a larger budget unpacks them to continue).
   bool pack = false;
   /// Take runs the experiment has not started from this folder: `<run id>.jsonl`, or
-  /// `<method>_<workload slug>.jsonl` as bench/tune_bench.sh names them (a folder per seed), made by
-  /// `tune`; copied in when their run settings and measurement settings are the run's, anything
+  /// `<method>_<workload slug>.jsonl` as bench/tune_bench.sh names them (a folder per seed), made
+  /// by `tune`; copied in when their run settings and measurement settings are the run's, anything
   /// else is said and left alone.
   std::string adopt_dir;
   /// Also write the markdown here (its image link made relative to it), e.g. docs/results.md.

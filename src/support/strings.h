@@ -17,7 +17,8 @@ inline constexpr size_t kQuoteLimit = 80;
 /// and its length, so a 50 MB field cannot flood the terminal or a log.
 std::string quote_cut(const std::string &s, size_t limit = kQuoteLimit);
 
-/// `s` as one word of a POSIX shell command line (single-quoted).
+/// `s` as one word of a POSIX shell command line: as it is when no character of it is special
+/// to the shell, else single-quoted.
 std::string shell_quote(const std::string &s);
 
 /// printf into a std::string.
