@@ -141,6 +141,8 @@ TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
                   {"target", 1.5}}};
   EXPECT_NE(refused(j).find("claims[0].method: 'world' is no method's name"), std::string::npos)
       << refused(j);
+  j["claims"][0].erase("method");
+  EXPECT_NE(refused(j).find("claims[0] needs a \"method\""), std::string::npos) << refused(j);
   j["claims"][0]["method"] = "world-offline";
   j["claims"][0]["over_checkpoint"] = 50;
   EXPECT_NE(refused(j).find("claims[0].over_checkpoint: 50 is not a checkpoint"), std::string::npos)
@@ -179,7 +181,7 @@ struct FakeTune {
     }
     // What tune prints; the second model line is an older tune's, which counted warm-up scores.
     std::ofstream(log, std::ios::app)
-        << "summary   " << value("--trials") << " trials (0 restored from the records), 8.0 s\n"
+        << "summary   " << value("--trials") << " trials (0 restored from the records), 9.6 s\n"
         << "model     1000 states scored, 500 states/s (inputs + model, whole predict calls)\n"
         << "model     8192 states scored, 50283273 states/s (features + prediction)\n";
     return 0;
@@ -337,7 +339,7 @@ TEST(ExperimentReport, ClaimsAreCheckedAgainstTheRatioOfGeomeansAndSayHowFarShor
   json j = base_config();
   // FakeTune's best after k trials is k times its first: world-offline@64 / random@32 = 2.
   j["claims"] = {{{"claim", "twice as fast"},
-                  {"source", "a paper"},
+                  {"source", "a paper | table 2"},
                   {"method", "world-offline"},
                   {"checkpoint", 64},
                   {"over", "random"},
@@ -353,9 +355,11 @@ TEST(ExperimentReport, ClaimsAreCheckedAgainstTheRatioOfGeomeansAndSayHowFarShor
   std::ostringstream out;
   run_experiment(c, options_in(dir), std::ref(fake), out);
   std::string md = testing::slurp(dir.file("out/results.md"));
-  EXPECT_NE(md.find("| twice as fast | a paper | 2.500 | 2.000 (world-offline@64 / random@32) | "
-                    "**short by 20.0%** |"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find(
+          "| twice as fast | a paper \\| table 2 | 2.500 | 2.000 (world-offline@64 / random@32) | "
+          "**short by 20.0%** |"),
+      std::string::npos)
       << md;
   EXPECT_NE(md.find("| faster |  | 0.800 | 1.000 (world-offline@64 / random@64) | met (+25.0%) |"),
             std::string::npos)
@@ -365,7 +369,7 @@ TEST(ExperimentReport, ClaimsAreCheckedAgainstTheRatioOfGeomeansAndSayHowFarShor
             std::string::npos)
       << md;
   // Only today's throughput lines count: 500 states/s, not the older line's millions.
-  EXPECT_NE(md.find("| random | 0.12 | "), std::string::npos) << md;
+  EXPECT_NE(md.find("| random | 0.15 | "), std::string::npos) << md;
   EXPECT_NE(md.find("% | 500 |\n| world-offline |"), std::string::npos) << md;
   EXPECT_EQ(shell_quote("docs/results.md"), "docs/results.md");
   EXPECT_EQ(shell_quote("my results's.md"), "'my results'\\''s.md'");

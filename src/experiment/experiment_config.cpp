@@ -226,6 +226,8 @@ const MethodSpec *method_named(const ExperimentConfig &c, const std::string &nam
 int64_t claim_side(const json &r, const std::string &method_key, const std::string &k_key,
                    int64_t fallback_k, const At &at, const ExperimentConfig &c,
                    std::string &method) {
+  WT_USER_CHECK(r.contains(method_key), BadArgument,
+                at.str() << " needs a \"" << method_key << "\"");
   method = get_string(r, method_key, at, "");
   const MethodSpec *m = method_named(c, method);
   WT_USER_CHECK(m != nullptr, BadArgument,
@@ -233,10 +235,10 @@ int64_t claim_side(const json &r, const std::string &method_key, const std::stri
   int64_t k = r.contains(k_key) ? get_positive(r[k_key], at / k_key) : fallback_k;
   WT_USER_CHECK(k > 0, BadArgument, at.str() << " needs a \"" << k_key << "\"");
   WT_USER_CHECK(std::find(c.checkpoints.begin(), c.checkpoints.end(), k) != c.checkpoints.end() &&
-                    k <= (m->trials > 0 ? m->trials : c.trials),
+                    k <= budget_of(c, *m),
                 BadArgument,
                 (at / k_key).str()
-                    << ": " << k << " is not a checkpoint within '" << method << "''s budget");
+                    << ": " << k << " is not a checkpoint within the budget of '" << method << "'");
   return k;
 }
 
@@ -270,7 +272,7 @@ void read_methods(const json &j, const At &at, const std::vector<std::string> &m
 void read_checkpoints(const json &j, const At &at, ExperimentConfig &c) {
   int64_t most = 0;
   std::vector<int64_t> budgets;
-  for (const MethodSpec &m : c.methods) budgets.push_back(m.trials > 0 ? m.trials : c.trials);
+  for (const MethodSpec &m : c.methods) budgets.push_back(budget_of(c, m));
   for (int64_t b : budgets) most = std::max(most, b);
   c.checkpoints = get_list<int64_t>(j, "checkpoints", at, get_positive);
   if (c.checkpoints.empty()) c.checkpoints = budgets;  // each method's best after its budget
@@ -336,7 +338,7 @@ std::vector<RunSpec> plan_runs(const ExperimentConfig &c) {
     for (const MethodSpec &m : c.methods)
       for (uint64_t seed : m.seeds.empty() ? c.seeds : m.seeds)
         runs.push_back({m.name + "_s" + std::to_string(seed) + "_" + ir::workload_slug(w), w, &m,
-                        seed, m.trials > 0 ? m.trials : c.trials});
+                        seed, budget_of(c, m)});
   return runs;
 }
 

@@ -84,6 +84,11 @@ struct RunSpec {
                                      bool resume) const;
 };
 
+/// A method's budget per run: its own, else the experiment's.
+inline int64_t budget_of(const ExperimentConfig &c, const MethodSpec &m) {
+  return m.trials > 0 ? m.trials : c.trials;
+}
+
 /// Every run of the config: workloads x methods x seeds, in that order.
 std::vector<RunSpec> plan_runs(const ExperimentConfig &c);
 

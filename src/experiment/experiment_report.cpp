@@ -77,53 +77,65 @@ std::string mean_cell(const std::vector<double> &v, const char *fmt) {
              : format("%s (%zu of %zu failed)", mean.c_str(), v.size() - ok.size(), v.size());
 }
 
+/// A column's figures over every workload (and seed): what a table's geometric mean is of.
+std::vector<double> figures_at(const std::vector<WorkloadComparison> &compared,
+                               const std::string &name, bool peer, int64_t k) {
+  std::vector<double> out;
+  for (const WorkloadComparison &w : compared) {
+    std::vector<double> v = column(w, name, peer, k);
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
 /// One checkpoint's table: workloads x (methods with that budget, peers), geomeans last.
 void checkpoint_table(const ExperimentConfig &c, const std::vector<WorkloadComparison> &compared,
                       int64_t k, std::ostream &md) {
   std::vector<std::string> methods;
   for (const MethodSpec &m : c.methods)
-    if ((m.trials > 0 ? m.trials : c.trials) >= k) methods.push_back(m.name);
+    if (budget_of(c, m) >= k) methods.push_back(m.name);
   md << "\n## Best after " << k << " trials\n\n| workload |";
   for (const std::string &m : methods) md << ' ' << m << " |";
   for (const std::string &p : c.peers) md << ' ' << p << " |";
   md << "\n|---|";
   for (size_t i = 0; i < methods.size() + c.peers.size(); ++i) md << "---|";
   md << '\n';
-  std::map<std::string, std::vector<double>> all;
   for (const WorkloadComparison &w : compared) {
     md << "| `" << w.workload << "`" << (w.remeasured ? "" : " (in-run)") << " |";
     for (const std::string &m : methods) {
       std::vector<double> v = column(w, m, false, k);
       md << ' ' << (v.empty() ? "" : mean_cell(v, "%.1f")) << " |";
-      all[m].insert(all[m].end(), v.begin(), v.end());
     }
-    for (const std::string &p : c.peers) {
-      std::vector<double> v = column(w, p, true, 0);
-      md << ' ' << mean_cell(v, "%.1f") << " |";
-      all["peer " + p].insert(all["peer " + p].end(), v.begin(), v.end());
-    }
+    for (const std::string &p : c.peers)
+      md << ' ' << mean_cell(column(w, p, true, 0), "%.1f") << " |";
     md << '\n';
   }
   md << "| geometric mean |";
-  for (const std::string &m : methods) md << " **" << mean_cell(all[m], "%.2f") << "** |";
-  for (const std::string &p : c.peers) md << ' ' << mean_cell(all["peer " + p], "%.2f") << " |";
+  for (const std::string &m : methods)
+    md << " **" << mean_cell(figures_at(compared, m, false, k), "%.2f") << "** |";
+  for (const std::string &p : c.peers)
+    md << ' ' << mean_cell(figures_at(compared, p, true, 0), "%.2f") << " |";
   md << "\n\nMeans are over every workload and seed; a method with a failure has none (the "
         "failures are counted instead); a peer's is over the workloads it applies to.\n\n";
-  double base = methods.empty() ? 0 : geometric_mean(all[methods.front()]);
+  double base =
+      methods.empty() ? 0 : geometric_mean(figures_at(compared, methods.front(), false, k));
   for (size_t i = 1; i < methods.size() && base > 0; ++i)
-    if (double g = geometric_mean(all[methods[i]]); g > 0)
+    if (double g = geometric_mean(figures_at(compared, methods[i], false, k)); g > 0)
       md << format("- %s / %s: %.3fx\n", methods[i].c_str(), methods.front().c_str(), g / base);
 }
 
-/// A method's figures after k trials, over every workload and seed.
-std::vector<double> figures_at(const std::vector<WorkloadComparison> &compared,
-                               const std::string &method, int64_t k) {
-  std::vector<double> out;
-  for (const WorkloadComparison &w : compared) {
-    std::vector<double> v = column(w, method, false, k);
-    out.insert(out.end(), v.begin(), v.end());
-  }
+/// Text as one markdown table cell: a '|' or a line break would end the cell or the row.
+std::string table_cell(const std::string &text) {
+  std::string out;
+  for (char ch : text)
+    out += ch == '|' ? std::string("\\|") : std::string(1, ch == '\n' ? ' ' : ch);
   return out;
+}
+
+/// How far below 1 a ratio is, in percent; never "0.0" for a ratio that is short at all.
+std::string shortfall(double ratio) {
+  double pct = 100 * (1 - ratio);
+  return pct < 0.05 ? "< 0.1" : format("%.1f", pct);
 }
 
 /// The config's claims, each against the ratio of two methods' geometric means.
@@ -135,12 +147,13 @@ void claims_table(const ExperimentConfig &c, const std::vector<WorkloadCompariso
         "claim is met when the figure reaches the target; otherwise it is short by the given share "
         "of the target.\n\n| claim | source | target | here | verdict |\n|---|---|---|---|---|\n";
   for (const ExperimentConfig::Claim &cl : c.claims) {
-    double a = geometric_mean(figures_at(compared, cl.method, cl.checkpoint));
-    double b = geometric_mean(figures_at(compared, cl.over, cl.over_checkpoint));
+    double a = geometric_mean(figures_at(compared, cl.method, false, cl.checkpoint));
+    double b = geometric_mean(figures_at(compared, cl.over, false, cl.over_checkpoint));
     std::string what =
         format("%s@%lld / %s@%lld", cl.method.c_str(), static_cast<long long>(cl.checkpoint),
                cl.over.c_str(), static_cast<long long>(cl.over_checkpoint));
-    md << "| " << cl.claim << " | " << cl.source << " | " << format("%.3f", cl.target) << " | ";
+    md << "| " << table_cell(cl.claim) << " | " << table_cell(cl.source) << " | "
+       << format("%.3f", cl.target) << " | ";
     if (!(a > 0 && b > 0)) {
       md << what << ": no figure (a run failed or is missing) | not measured |\n";
       continue;
@@ -148,7 +161,7 @@ void claims_table(const ExperimentConfig &c, const std::vector<WorkloadCompariso
     double r = a / b;
     md << format("%.3f (%s)", r, what.c_str()) << " | "
        << (r >= cl.target ? format("met (%+.1f%%)", 100 * (r / cl.target - 1))
-                          : format("**short by %.1f%%**", 100 * (1 - r / cl.target)))
+                          : format("**short by %s%%**", shortfall(r / cl.target).c_str()))
        << " |\n";
   }
 }
@@ -324,7 +337,8 @@ std::string markdown_of(const ReportInputs &in, const std::string &image,
       md << "; " << m.name << ": "
          << join_mapped(m.seeds, ", ", [](uint64_t s) { return std::to_string(s); });
   md << "). Rows marked (in-run) were not re-measured: the tuner's own figures. Per-seed "
-        "figures: results.csv. Rewritten from the experiment's folder, measuring nothing, by `"
+        "figures: results.csv. Rewritten from the experiment's folder (measuring nothing once "
+        "every run is finished) by `"
      << regenerate << "`; measured anew (every run tuned, hours) by `worldtune experiment "
      << shell_quote(in.config.path) << " --out NEW_DIR`.\n\n![tuning curves](" << image
      << ")\n\nThe curves are each method's best so far as its tuner measured it (seeds: median "

@@ -35,7 +35,7 @@ std::string quote_cut(const std::string &s, size_t limit) {
 
 std::string shell_quote(const std::string &s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789._/=:,+-@%") == std::string::npos)
+                                        "0123456789._/:,+-@") == std::string::npos)
     return s;
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
