@@ -151,6 +151,9 @@ TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
   j["claims"][0]["target"] = "1.5x";
   EXPECT_NE(refused(j).find("claims[0].target must be a number > 0"), std::string::npos);
   j = base_config();
+  j["notes"] = {1};
+  EXPECT_NE(refused(j).find("notes[0] must be a string"), std::string::npos) << refused(j);
+  j = base_config();
   j["format"] = "worldtune-experiment-0";
   EXPECT_NE(refused(j).find("\"format\" must be"), std::string::npos);
 }
@@ -350,6 +353,7 @@ TEST(ExperimentReport, ClaimsAreCheckedAgainstTheRatioOfGeomeansAndSayHowFarShor
                   {"checkpoint", 64},
                   {"over", "random"},
                   {"target", 0.8}}};
+  j["notes"] = {"First paragraph.", "Second paragraph."};
   ExperimentConfig c = read_experiment_config(write_config(dir, j), kModels);
   FakeTune fake;
   std::ostringstream out;
@@ -367,6 +371,8 @@ TEST(ExperimentReport, ClaimsAreCheckedAgainstTheRatioOfGeomeansAndSayHowFarShor
   EXPECT_NE(md.find("by `worldtune experiment " + shell_quote(c.path) + " --out " +
                     shell_quote(dir.file("out")) + " --no-compare`"),
             std::string::npos)
+      << md;
+  EXPECT_NE(md.find("## Notes\n\nFirst paragraph.\n\nSecond paragraph.\n"), std::string::npos)
       << md;
   // Only today's throughput lines count: 500 states/s, not the older line's millions.
   EXPECT_NE(md.find("| random | 0.15 | "), std::string::npos) << md;

@@ -311,7 +311,7 @@ ExperimentConfig read_experiment_config(const std::string &path,
   refuse_unknown_keys(
       j,
       {"format", "workloads", "workloads_file", "methods", "seeds", "trials", "checkpoints",
-       "peers", "compare_rounds", "reference", "measure", "reports", "claims"},
+       "peers", "compare_rounds", "reference", "measure", "reports", "claims", "notes"},
       at);
   WT_USER_CHECK(get_string(j, "format", at, "") == kExperimentFormat, BadArgument,
                 path << ": \"format\" must be \"" << kExperimentFormat << "\"");
@@ -325,6 +325,7 @@ ExperimentConfig read_experiment_config(const std::string &path,
   c.reports = get_list<ExperimentConfig::Report>(j, "reports", at, read_report);
   c.claims = get_list<ExperimentConfig::Claim>(
       j, "claims", at, [&](const json &r, const At &a) { return read_claim(r, a, c); });
+  c.notes = get_list<std::string>(j, "notes", at, as_string);
   if (j.contains("measure")) {
     c.measure = j["measure"];
     c.measure_flags = measure_flags(c.measure, at / "measure");

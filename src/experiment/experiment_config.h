@@ -55,6 +55,9 @@ struct ExperimentConfig {
     double target = 0;
   };
   std::vector<Claim> claims;
+  /// Paragraphs the report prints after the claims: what the figures alone do not say (e.g. where
+  /// repeated comparisons of the same runs are kept).
+  std::vector<std::string> notes;
   /// `tune` measurement flags ("--min-repeat-ms", "100", ...), from the config's "measure".
   std::vector<std::string> measure_flags;
   nlohmann::json measure = nlohmann::json::object();  ///< as written, for run identities

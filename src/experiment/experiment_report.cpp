@@ -347,6 +347,9 @@ std::string markdown_of(const ReportInputs &in, const std::string &image,
         "figure (results.csv holds both).\n";
   for (int64_t k : c.checkpoints) checkpoint_table(c, in.compared, k, md);
   claims_table(c, in.compared, md);
+  if (!c.notes.empty())
+    md << "\n## Notes\n\n"
+       << join_mapped(c.notes, "\n\n", [](const std::string &n) { return n; }) << "\n";
   if (!c.reference.empty()) reference_table(c, in.runs, in.runs_dir, md);
   time_table(c, in.runs, in.runs_dir, md);
   for (size_t i = 0; i < c.reports.size() && i < in.report_outputs.size(); ++i)
