@@ -59,7 +59,9 @@ int main(int argc, char **argv) {
               host_machine().cpu.c_str(), host_machine().cores, reps);
   std::printf("| workload |");
   for (const std::string &m : models) std::printf(" %s (states/s) |", m.c_str());
-  std::printf("\n|---|%s\n", std::string(models.size() * 4, '-').c_str());
+  std::printf("\n|---|");
+  for (size_t i = 0; i < models.size(); ++i) std::printf("---|");
+  std::printf("\n");
   std::ifstream list(std::string(WORLDTUNE_SOURCE_DIR) + "/bench/core_workloads.txt");
   for (std::string key; std::getline(list, key);) {
     if (key.empty() || key[0] == '#') continue;
