@@ -110,17 +110,17 @@ void checkpoint_table(const ExperimentConfig &c, const std::vector<WorkloadCompa
       md << ' ' << mean_cell(column(w, p, true, 0), "%.1f") << " |";
     md << '\n';
   }
+  std::vector<std::vector<double>> figures;  // per method, over every workload and seed
+  for (const std::string &m : methods) figures.push_back(figures_at(compared, m, false, k));
   md << "| geometric mean |";
-  for (const std::string &m : methods)
-    md << " **" << mean_cell(figures_at(compared, m, false, k), "%.2f") << "** |";
+  for (const std::vector<double> &f : figures) md << " **" << mean_cell(f, "%.2f") << "** |";
   for (const std::string &p : c.peers)
     md << ' ' << mean_cell(figures_at(compared, p, true, 0), "%.2f") << " |";
   md << "\n\nMeans are over every workload and seed; a method with a failure has none (the "
         "failures are counted instead); a peer's is over the workloads it applies to.\n\n";
-  double base =
-      methods.empty() ? 0 : geometric_mean(figures_at(compared, methods.front(), false, k));
+  double base = figures.empty() ? 0 : geometric_mean(figures.front());
   for (size_t i = 1; i < methods.size() && base > 0; ++i)
-    if (double g = geometric_mean(figures_at(compared, methods[i], false, k)); g > 0)
+    if (double g = geometric_mean(figures[i]); g > 0)
       md << format("- %s / %s: %.3fx\n", methods[i].c_str(), methods.front().c_str(), g / base);
 }
 
