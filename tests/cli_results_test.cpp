@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 
 #include "cli_test_util.h"
@@ -59,16 +60,44 @@ TEST(CliResults, AnExperimentTunesComparesAndReportsThenOnlyRewritesItsTables) {
       "workloads": ["matmul:M=16,N=16,K=16"],
       "methods": [{"cost_model": "random"}, {"name": "xgb-early", "cost_model": "xgb",
                    "no_warmup": true}],
-      "trials": 4, "peers": ["naive"], "compare_rounds": 2, "reference": "random",
-      "measure": {"min_repeat_ms": 1}})";
+      "trials": 4, "peers": ["naive"], "compare_rounds": 2, "compare_passes": 2,
+      "reference": "random", "measure": {"min_repeat_ms": 1},
+      "claims": [{"claim": "no slower", "method": "xgb-early", "checkpoint": 4,
+                  "over": "random", "target": 0.01}]})";
   }
   std::string cmd = "experiment " + dir.file("exp.json") + " --out " + dir.file("out");
   CliRun r = run_cli(cmd);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("runs      2: 0 finished before, 2 run now"), std::string::npos) << r.out;
   // The two bests (one kernel when both runs found the same schedule) and the peer.
-  EXPECT_NE(r.out.find("compare   matmul:M=16,N=16,K=16: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("compare   matmul:M=16,N=16,K=16 (pass 1 of 2): "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("compare   matmul:M=16,N=16,K=16 (pass 2 of 2): "), std::string::npos)
+      << r.out;
+  // A figure is the median of the passes (of two: their mean), here the peer's.
+  double pass_gflops[2];
+  for (int p = 0; p < 2; ++p) {
+    nlohmann::json j = nlohmann::json::parse(testing::slurp(dir.file(
+        std::string(p ? "out/compare/pass-2/" : "out/compare/") + "matmul_M_16_N_16_K_16.json")));
+    for (const auto &result : j["results"])
+      if (result["name"] == "naive")
+        pass_gflops[p] = 2.0 * 16 * 16 * 16 / result["cost"].get<double>() / 1e9;
+  }
+  std::string csv = testing::slurp(dir.file("out/results.csv"));
+  const std::string naive_row = "\",naive,1,0,0,0,0,";
+  size_t at = csv.find(naive_row);
+  ASSERT_NE(at, std::string::npos) << csv;
+  EXPECT_NEAR(std::stod(csv.substr(at + naive_row.size())), (pass_gflops[0] + pass_gflops[1]) / 2,
+              1e-4 * pass_gflops[0])
+      << csv;
   std::string md = testing::slurp(dir.file("out/results.md"));
+  EXPECT_NE(md.find("then the median of 2 such comparisons of every workload"), std::string::npos)
+      << md;
+  // The claim's ratio from the medians, then from each pass alone.
+  EXPECT_TRUE(std::regex_search(
+      md, std::regex(R"(\| no slower \|  \| 0\.010 \| [0-9.]+ \(xgb-early@4 / random@4\) \| met )"
+                     R"(\([+0-9.]+%\) \| [0-9]\.[0-9]{3} / [0-9]\.[0-9]{3} \|)")))
+      << md;
   EXPECT_NE(md.find("| workload | random | xgb-early | naive |"), std::string::npos) << md;
   EXPECT_NE(md.find("| `matmul:M=16,N=16,K=16` | "), std::string::npos) << md;
   EXPECT_NE(md.find("## Trials to reach 97.8% of random"), std::string::npos) << md;

@@ -23,8 +23,10 @@ using testing::make_data;
 using testing::measured;
 using testing::pairwise_accuracy;
 
-float loss_of(std::vector<float> scores, std::vector<float> labels, std::vector<int64_t> offsets) {
-  return lambdarank_loss(torch::tensor(scores), torch::tensor(labels), offsets).item<float>();
+float loss_of(std::vector<float> scores, std::vector<float> labels, std::vector<int64_t> offsets,
+              double gain_exponent = 0) {
+  return lambdarank_loss(torch::tensor(scores), torch::tensor(labels), offsets, gain_exponent)
+      .item<float>();
 }
 
 TEST(LambdaRank, KnownAnswers) {
@@ -38,6 +40,13 @@ TEST(LambdaRank, KnownAnswers) {
   // Equal labels make no pair; a right ranking costs less than a wrong one.
   EXPECT_EQ(loss_of({0, 5}, {1, 1}, {0, 2}), 0.0f);
   EXPECT_LT(loss_of({3, 2, 1}, {1, 0.6, 0.2}, {0, 3}), loss_of({1, 2, 3}, {1, 0.6, 0.2}, {0, 3}));
+  // Exponential gains: one pair still normalizes to the logistic loss, but among three programs
+  // swapping the two fastest (1 and 0.9) now costs more than swapping the slower two (0.9 and
+  // 0.1); with linear gains it is the other way round.
+  EXPECT_NEAR(loss_of({0, 0}, {1, 0.5}, {0, 2}, 10), std::log(2.0), 1e-6);
+  const std::vector<float> labels = {1, 0.9f, 0.1f};
+  EXPECT_LT(loss_of({2, 3, 0}, labels, {0, 3}), loss_of({3, 0, 2}, labels, {0, 3}));
+  EXPECT_GT(loss_of({2, 3, 0}, labels, {0, 3}, 10), loss_of({3, 0, 2}, labels, {0, 3}, 10));
 }
 
 TEST(ScoreCalibration, FitsTheLogThroughputSlopeWithinGroups) {
@@ -60,6 +69,10 @@ TEST(ScoreCalibration, FitsTheLogThroughputSlopeWithinGroups) {
   EXPECT_NEAR(c.apply(103, 101) / c.apply(101, 101), std::exp(1.0), 1e-5);
   EXPECT_TRUE(std::isinf(c.apply(-INFINITY, 0)));
   EXPECT_EQ(median_score({-INFINITY, 3, 1, 2}), 2);
+  std::vector<float> mean = geometric_mean({{4, -INFINITY, 9}, {1, 2, 1}});
+  EXPECT_FLOAT_EQ(mean[0], 2);
+  EXPECT_TRUE(std::isinf(mean[1]) && mean[1] < 0);
+  EXPECT_FLOAT_EQ(mean[2], 3);
 }
 
 cost_model::CostModelOptions untrained_options() {
@@ -216,6 +229,69 @@ TEST(WorldModel, SaveLoadGivesTheSameScoresAndRefusesBadFiles) {
   expect_refused(j, "world weights without a schema");
 }
 
+// `members=2` trains two networks (seeds 43 and 44) and scores the geometric mean of their
+// calibrated scores; the first is the network `members=1` trains, so one member changes nothing.
+TEST(WorldModel, AnEnsembleScoresTheGeometricMeanOfItsMembers) {
+  testing::ScratchDir dir;
+  Data d = make_data(80, 26);
+  std::vector<schedule::State> rest(d.states.begin() + 60, d.states.end());
+  auto trained = [&](int members, const std::string &file) {
+    cost_model::CostModelOptions o = untrained_options();
+    o.values["epochs"] = 3, o.values["members"] = members;
+    SequenceModel m("world", world_option_specs(), o);
+    m.pretrain(measured(d, 0, 60), {});
+    m.save(dir.file(file));
+    nlohmann::json j;
+    std::ifstream(dir.file(file)) >> j;
+    return std::make_pair(m.predict(*d.task, rest), j);
+  };
+  auto [one_scores, one] = trained(1, "one.json");
+  auto [two_scores, two] = trained(2, "two.json");
+  ASSERT_EQ(two["members"].size(), 2u);
+  EXPECT_FALSE(two.contains("params"));
+  EXPECT_EQ(two["members"][0]["params"], one["params"]);
+  EXPECT_NE(two["members"][1]["params"], one["params"]);
+  std::vector<std::vector<float>> alone;
+  for (int i = 0; i < 2; ++i) {  // each member as a file of its own
+    nlohmann::json j = two["members"][i];
+    for (const char *key : {"format", "model", "schema"}) j[key] = two[key];
+    { std::ofstream(dir.file("member.json")) << j.dump(); }
+    SequenceModel m("world", world_option_specs(), {});
+    m.load(dir.file("member.json"));
+    alone.push_back(m.predict(*d.task, rest));
+  }
+  SequenceModel loaded("world", world_option_specs(), {});
+  loaded.load(dir.file("two.json"));
+  std::vector<float> ensemble = loaded.predict(*d.task, rest);
+  int differs = 0;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    EXPECT_NEAR(alone[0][i], one_scores[i], 1e-4 * one_scores[i]);
+    float mean = std::sqrt(alone[0][i] * alone[1][i]);
+    EXPECT_NEAR(ensemble[i], mean, 1e-3 * mean) << i;
+    EXPECT_NEAR(two_scores[i], mean, 1e-3 * mean) << i;
+    differs += std::fabs(ensemble[i] - alone[0][i]) > 1e-2 * alone[0][i];
+  }
+  EXPECT_GT(differs, 0);
+
+  auto refused = [&](const nlohmann::json &j) {
+    { std::ofstream(dir.file("bad.json")) << j.dump(); }
+    try {
+      SequenceModel("world", world_option_specs(), {}).load(dir.file("bad.json"));
+    } catch (const UserError &e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  nlohmann::json j = two;
+  j["members"] = nlohmann::json::array();
+  EXPECT_NE(refused(j).find("'members' must be a list of 1 to 16 networks"), std::string::npos);
+  j = two;
+  j["members"][1]["params"].erase("encoder.head.0.weight");
+  EXPECT_NE(refused(j).find("(member 2): weights lack parameter 'encoder.head.0.weight'"),
+            std::string::npos)
+      << refused(j);
+}
+
 TEST(SequenceModels, BadOptionsAndNothingToLearnAreClearErrors) {
   auto message = [](const std::function<void()> &f) {
     try {
@@ -235,6 +311,12 @@ TEST(SequenceModels, BadOptionsAndNothingToLearnAreClearErrors) {
   EXPECT_NE(message([&] {
               SequenceModel("world", world_option_specs(), o);
             }).find("option d of cost model 'world' must be in 1..1024, got 0"),
+            std::string::npos);
+  o.values["d"] = 64;
+  o.values["members"] = 0;
+  EXPECT_NE(message([&] {
+              SequenceModel("world", world_option_specs(), o);
+            }).find("option members of cost model 'world' must be in 1..16, got 0"),
             std::string::npos);
   Data d = make_data(1, 25);  // one program: no pair to rank
   SequenceModel m("world", world_option_specs(), untrained_options());

@@ -22,7 +22,7 @@ const std::vector<CostModelEntry> &cost_model_table() {
       {"world",
        "latent world model: the initial program encoded once, each candidate's steps rolled "
        "through a learned transition, ranked from the final latents (libtorch); shipped "
-       "pretrained, fine-tuned online",
+       "pretrained (online fine-tuning optional)",
        world::world_option_specs(),
        [](const CostModelOptions &o) {
          return std::make_unique<world::SequenceModel>("world", world::world_option_specs(), o);

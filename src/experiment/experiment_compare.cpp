@@ -12,6 +12,7 @@
 #include "schedule/transform_step.h"
 #include "support/machine.h"
 #include "support/settings_file.h"
+#include "support/statistics.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 #include "worldtune/record.h"
@@ -131,7 +132,7 @@ json this_machine(const ExperimentConfig &c) {
 /// measured on this machine), else (when `measure`) measures and saves them; null when there are
 /// none. Without measuring, a comparison from another machine serves: the report names it.
 json results_for(const ExperimentConfig &c, const ir::Workload &w, const Plan &p,
-                 const std::string &file, bool measure, std::ostream &out) {
+                 const std::string &file, bool measure, int pass, std::ostream &out) {
   json identity = identity_of(c, p);
   if (fs::exists(file)) {
     json saved = read_settings_file(file, kCompareFormat);
@@ -140,8 +141,9 @@ json results_for(const ExperimentConfig &c, const ir::Workload &w, const Plan &p
       return saved;
   }
   if (!measure) return nullptr;
-  out << "compare   " << w.key << ": " << p.inputs.size() << " kernels, " << c.compare_rounds
-      << " rounds\n";
+  out << "compare   " << w.key;
+  if (c.compare_passes > 1) out << " (pass " << pass << " of " << c.compare_passes << ")";
+  out << ": " << p.inputs.size() << " kernels, " << c.compare_rounds << " rounds\n";
   out.flush();
   json results = json::array();
   for (const deploy::SideBySideResult &r :
@@ -156,6 +158,43 @@ json results_for(const ExperimentConfig &c, const ir::Workload &w, const Plan &p
   return saved;
 }
 
+/// Pass `pass` (1-based) of a workload's comparison: the first where comparisons were saved
+/// before passes existed, the others in a folder each.
+std::string pass_file(const std::string &out_dir, int pass, const std::string &key) {
+  fs::path dir = fs::path(out_dir) / "compare";
+  if (pass > 1) dir /= format("pass-%d", pass);
+  fs::create_directories(dir);
+  return (dir / (ir::workload_slug(key) + ".json")).string();
+}
+
+/// Adds one pass's saved results to the workload's entries.
+void add_pass(const ir::Workload &w, const Plan &p, const json &saved, int pass,
+              WorkloadComparison &wc) {
+  if (!wc.remeasured) wc.machine = saved.value("machine", json());
+  wc.remeasured = true;
+  ++wc.passes;
+  const json &results = saved["results"];
+  for (size_t i = 0; i < wc.entries.size(); ++i) {
+    int at = p.input_of[i];
+    if (at < 0) continue;
+    const json &r = results.at(static_cast<size_t>(at));
+    double cost = r.value("cost", 0.0);
+    ComparedEntry &e = wc.entries[i];
+    if (e.error.empty()) e.error = r.value("error", std::string());
+    e.pass_gflops[static_cast<size_t>(pass - 1)] = cost > 0 ? w.dag->flop_count() / cost / 1e9 : 0;
+  }
+}
+
+/// Each entry's figure: the median of the passes that measured it.
+void take_medians(WorkloadComparison &wc) {
+  for (ComparedEntry &e : wc.entries) {
+    std::vector<double> measured;
+    for (double g : e.pass_gflops)
+      if (g >= 0) measured.push_back(g);
+    e.gflops = median(measured);
+  }
+}
+
 }  // namespace
 
 std::vector<WorkloadComparison> compare_workloads(const ExperimentConfig &c,
@@ -163,31 +202,23 @@ std::vector<WorkloadComparison> compare_workloads(const ExperimentConfig &c,
                                                   const std::string &runs_dir,
                                                   const std::string &out_dir, bool measure,
                                                   std::ostream &out) {
-  fs::create_directories(fs::path(out_dir) / "compare");
+  std::vector<ir::Workload> workloads;
+  std::vector<Plan> plans;
   std::vector<WorkloadComparison> all;
   for (const std::string &key : c.workloads) {
-    ir::Workload w = ir::parse_workload(key);
-    Plan p = plan_workload(c, w, runs, runs_dir);
-    std::string file =
-        (fs::path(out_dir) / "compare" / (ir::workload_slug(key) + ".json")).string();
-    json saved = results_for(c, w, p, file, measure, out);
-    WorkloadComparison wc{key, p.entries, !saved.is_null(), json()};
-    if (saved.is_null()) {
-      all.push_back(std::move(wc));
-      continue;
-    }
-    wc.machine = saved.value("machine", json());
-    const json &results = saved["results"];
-    for (size_t i = 0; i < wc.entries.size(); ++i) {
-      int at = p.input_of[i];
-      if (at < 0) continue;
-      const json &r = results.at(static_cast<size_t>(at));
-      double cost = r.value("cost", 0.0);
-      wc.entries[i].error = r.value("error", std::string());
-      wc.entries[i].gflops = cost > 0 ? w.dag->flop_count() / cost / 1e9 : 0;
-    }
-    all.push_back(std::move(wc));
+    workloads.push_back(ir::parse_workload(key));
+    plans.push_back(plan_workload(c, workloads.back(), runs, runs_dir));
+    all.push_back({key, plans.back().entries, false, 0, json()});
+    for (ComparedEntry &e : all.back().entries)
+      e.pass_gflops.assign(static_cast<size_t>(c.compare_passes), -1.0);
   }
+  for (int pass = 1; pass <= c.compare_passes; ++pass)
+    for (size_t i = 0; i < workloads.size(); ++i) {
+      std::string file = pass_file(out_dir, pass, c.workloads[i]);
+      json saved = results_for(c, workloads[i], plans[i], file, measure, pass, out);
+      if (!saved.is_null()) add_pass(workloads[i], plans[i], saved, pass, all[i]);
+    }
+  for (WorkloadComparison &wc : all) take_medians(wc);
   return all;
 }
 

@@ -1,7 +1,10 @@
 /// \file An experiment's side-by-side comparison: per workload, each run's best schedule among its
 /// first K trials (for each checkpoint K) and the peers, re-measured in one process in
 /// interleaved rounds (deploy/side_by_side.h). Saved per workload in `compare/<workload>.json`
-/// with what was compared, so that it is measured once and again only when a run changed.
+/// with what was compared, so that it is measured once and again only when a run changed. With
+/// several passes (`compare_passes`), every workload is compared once per pass, pass after pass
+/// (`compare/pass-<p>/` from the second), and a figure is the median of its passes: a slow spell
+/// of the machine then moves one pass, not the result.
 #pragma once
 
 #include <cstdint>
@@ -21,14 +24,17 @@ struct ComparedEntry {
   int64_t checkpoint = 0;    ///< the trials the best was taken from (0 for a peer)
   int64_t best_trial = 0;    ///< 1-based trial of the run that found it
   double in_run_gflops = 0;  ///< as the tuner measured it
-  double gflops = 0;         ///< re-measured side by side; 0 when it failed or does not exist
+  double gflops = 0;         ///< re-measured side by side (the median of the passes); 0 when it
+                             ///< failed or does not exist
   std::string error;         ///< why there is no figure
+  std::vector<double> pass_gflops;  ///< per comparison pass (as gflops; -1: pass not measured)
 };
 
 struct WorkloadComparison {
   std::string workload;
   std::vector<ComparedEntry> entries;
   bool remeasured = false;  ///< false: only the tuners' figures (no comparison measured yet)
+  int passes = 0;           ///< comparison passes measured (of the config's compare_passes)
   nlohmann::json machine;   ///< where it was re-measured
 };
 

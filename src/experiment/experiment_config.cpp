@@ -293,6 +293,8 @@ void read_comparison(const json &j, const At &at, ExperimentConfig &c) {
   });
   if (j.contains("compare_rounds"))
     c.compare_rounds = static_cast<int>(get_positive(j["compare_rounds"], at / "compare_rounds"));
+  if (j.contains("compare_passes"))
+    c.compare_passes = static_cast<int>(get_positive(j["compare_passes"], at / "compare_passes"));
   c.reference = get_string(j, "reference", at, "");
   WT_USER_CHECK(c.reference.empty() || method_named(c, c.reference) != nullptr, BadArgument,
                 (at / "reference").str()
@@ -308,11 +310,11 @@ ExperimentConfig read_experiment_config(const std::string &path,
   json j = json::parse(in, nullptr, false);
   WT_USER_CHECK(!j.is_discarded(), BadArgument, path << ": not valid JSON");
   At at{path, ""};
-  refuse_unknown_keys(
-      j,
-      {"format", "workloads", "workloads_file", "methods", "seeds", "trials", "checkpoints",
-       "peers", "compare_rounds", "reference", "measure", "reports", "claims", "notes"},
-      at);
+  refuse_unknown_keys(j,
+                      {"format", "workloads", "workloads_file", "methods", "seeds", "trials",
+                       "checkpoints", "peers", "compare_rounds", "compare_passes", "reference",
+                       "measure", "reports", "claims", "notes"},
+                      at);
   WT_USER_CHECK(get_string(j, "format", at, "") == kExperimentFormat, BadArgument,
                 path << ": \"format\" must be \"" << kExperimentFormat << "\"");
   ExperimentConfig c;

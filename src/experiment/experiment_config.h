@@ -35,7 +35,8 @@ struct ExperimentConfig {
   std::vector<int64_t> checkpoints;  ///< trial counts whose bests are re-measured (default: trials)
   std::vector<std::string> peers;    ///< baseline methods re-measured beside them
   int compare_rounds = 5;            ///< interleaved rounds of the side-by-side re-measurement
-  std::string reference;  ///< method whose best at its full budget others must reach ("": none)
+  int compare_passes = 1;  ///< comparisons of every workload, one after another; figures: median
+  std::string reference;   ///< method whose best at its full budget others must reach ("": none)
   double reference_share = 0.978;  ///< the share of the reference's geomean to reach
   /// Commands whose output the report includes under a title (ranking metrics, throughput
   /// benchmarks): run once, rerun only when the command changes.

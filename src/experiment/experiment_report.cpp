@@ -23,8 +23,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The figure a table shows: re-measured when the workload was compared, else the tuner's.
-double figure(const WorkloadComparison &w, const ComparedEntry &e) {
+/// The figure a table shows: re-measured when the workload was compared, else the tuner's; with
+/// `pass` (0-based), that comparison pass's (-1 when it was not measured).
+double figure(const WorkloadComparison &w, const ComparedEntry &e, int pass = -1) {
+  if (pass >= 0) return e.pass_gflops.at(static_cast<size_t>(pass));
   return w.remeasured ? e.gflops : e.in_run_gflops;
 }
 
@@ -55,12 +57,12 @@ void write_csv(const std::vector<WorkloadComparison> &compared, const std::strin
 /// The figures of a column in one workload: a method's seeds at checkpoint k (0 for a failure),
 /// or a peer (none where it does not apply, e.g. oneDNN for softmax).
 std::vector<double> column(const WorkloadComparison &w, const std::string &name, bool peer,
-                           int64_t k) {
+                           int64_t k, int pass = -1) {
   std::vector<double> out;
   for (const ComparedEntry &e : w.entries)
     if (e.method == name && e.peer == peer && (peer || e.checkpoint == k) &&
         e.error.rfind("n/a", 0) != 0)
-      out.push_back(figure(w, e));
+      out.push_back(figure(w, e, pass));
   return out;
 }
 
@@ -79,10 +81,10 @@ std::string mean_cell(const std::vector<double> &v, const char *fmt) {
 
 /// A column's figures over every workload (and seed): what a table's geometric mean is of.
 std::vector<double> figures_at(const std::vector<WorkloadComparison> &compared,
-                               const std::string &name, bool peer, int64_t k) {
+                               const std::string &name, bool peer, int64_t k, int pass = -1) {
   std::vector<double> out;
   for (const WorkloadComparison &w : compared) {
-    std::vector<double> v = column(w, name, peer, k);
+    std::vector<double> v = column(w, name, peer, k, pass);
     out.insert(out.end(), v.begin(), v.end());
   }
   return out;
@@ -138,31 +140,56 @@ std::string shortfall(double ratio) {
   return pct < 0.05 ? "< 0.1" : format("%.1f", pct);
 }
 
+/// A claim's ratio of geometric means: from the figures of the tables, or (`pass` >= 0) from one
+/// comparison pass's; 0 when a figure is missing.
+double claim_ratio(const std::vector<WorkloadComparison> &compared,
+                   const ExperimentConfig::Claim &cl, int pass = -1) {
+  double a = geometric_mean(figures_at(compared, cl.method, false, cl.checkpoint, pass));
+  double b = geometric_mean(figures_at(compared, cl.over, false, cl.over_checkpoint, pass));
+  return a > 0 && b > 0 ? a / b : 0;
+}
+
+/// The claim's ratio in each comparison pass, e.g. "1.449 / 1.461 / 1.317".
+std::string per_pass_cell(const ExperimentConfig &c,
+                          const std::vector<WorkloadComparison> &compared,
+                          const ExperimentConfig::Claim &cl) {
+  std::string out;
+  for (int p = 0; p < c.compare_passes; ++p) {
+    double r = claim_ratio(compared, cl, p);
+    out += (p ? " / " : "") + (r > 0 ? format("%.3f", r) : std::string("-"));
+  }
+  return out;
+}
+
 /// The config's claims, each against the ratio of two methods' geometric means.
 void claims_table(const ExperimentConfig &c, const std::vector<WorkloadComparison> &compared,
                   std::ostream &md) {
   if (c.claims.empty()) return;
+  const bool passes = c.compare_passes > 1;
   md << "\n## Against the claims\n\nEach figure is a ratio of geometric means over every workload "
         "and seed (the tables above): one method's bests after its checkpoint over another's. A "
         "claim is met when the figure reaches the target; otherwise it is short by the given share "
-        "of the target.\n\n| claim | source | target | here | verdict |\n|---|---|---|---|---|\n";
+        "of the target.";
+  if (passes)
+    md << " The last column has the same ratio from each comparison pass's figures alone.";
+  md << "\n\n| claim | source | target | here | verdict |" << (passes ? " per pass |" : "")
+     << "\n|---|---|---|---|---|" << (passes ? "---|" : "") << "\n";
   for (const ExperimentConfig::Claim &cl : c.claims) {
-    double a = geometric_mean(figures_at(compared, cl.method, false, cl.checkpoint));
-    double b = geometric_mean(figures_at(compared, cl.over, false, cl.over_checkpoint));
+    double r = claim_ratio(compared, cl);
     std::string what =
         format("%s@%lld / %s@%lld", cl.method.c_str(), static_cast<long long>(cl.checkpoint),
                cl.over.c_str(), static_cast<long long>(cl.over_checkpoint));
     md << "| " << table_cell(cl.claim) << " | " << table_cell(cl.source) << " | "
        << format("%.3f", cl.target) << " | ";
-    if (!(a > 0 && b > 0)) {
-      md << what << ": no figure (a run failed or is missing) | not measured |\n";
+    if (!(r > 0)) {
+      md << what << ": no figure (a run failed or is missing) | not measured |"
+         << (passes ? " |" : "") << "\n";
       continue;
     }
-    double r = a / b;
     md << format("%.3f (%s)", r, what.c_str()) << " | "
        << (r >= cl.target ? format("met (%+.1f%%)", 100 * (r / cl.target - 1))
                           : format("**short by %s%%**", shortfall(r / cl.target).c_str()))
-       << " |\n";
+       << " |" << (passes ? " " + per_pass_cell(c, compared, cl) + " |" : "") << "\n";
   }
 }
 
@@ -329,7 +356,13 @@ std::string markdown_of(const ReportInputs &in, const std::string &image,
   md << "# Experiment `" << c.path << "`\n\nMachine: " << machines_of(in.compared)
      << ". Figures: GFLOP/s of each run's best schedule among its first K trials, "
      << "re-measured side by side in one process per workload (median of " << c.compare_rounds
-     << " interleaved rounds, every output checked); a cell is the geometric mean over seeds "
+     << " interleaved rounds, every output checked"
+     << (c.compare_passes > 1
+             ? format("; then the median of %d such comparisons of every workload, one pass "
+                      "after another",
+                      c.compare_passes)
+             : std::string())
+     << "); a cell is the geometric mean over seeds "
      << "(";
   for (size_t i = 0; i < c.seeds.size(); ++i) md << (i ? ", " : "") << c.seeds[i];
   for (const MethodSpec &m : c.methods)

@@ -298,7 +298,7 @@ std::shared_ptr<ScoringNet> make_net(const NetConfig &config) {
 }
 
 torch::Tensor lambdarank_loss(const torch::Tensor &scores, const torch::Tensor &labels,
-                              const std::vector<int64_t> &offsets) {
+                              const std::vector<int64_t> &offsets, double gain_exponent) {
   const int64_t C = static_cast<int64_t>(offsets.size()) - 1, B = scores.size(0);
   int64_t n = 1;
   for (int64_t c = 0; c < C; ++c) n = std::max(n, offsets[c + 1] - offsets[c]);
@@ -310,6 +310,7 @@ torch::Tensor lambdarank_loss(const torch::Tensor &scores, const torch::Tensor &
   torch::Tensor y = torch::cat({labels, torch::full({1}, -1.0f)}).index({index});
   torch::Tensor valid = y.ge(0);
   torch::Tensor gain = y.clamp_min(0);
+  if (gain_exponent > 0) gain = torch::exp2(gain * gain_exponent) - 1.0f;
   torch::Tensor sd = s.detach().masked_fill(valid.logical_not(), -1e30);
   torch::Tensor rank = sd.argsort(1, true).argsort(1, false).to(torch::kFloat32);
   torch::Tensor disc = 1.0f / torch::log2(rank + 2.0f);

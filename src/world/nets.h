@@ -107,10 +107,12 @@ class TlpNet : public ScoringNet {
 std::shared_ptr<ScoringNet> make_net(const NetConfig &config);
 
 /// LambdaRank (Burges 2010) over chunks of programs of one group each: chunk c holds programs
-/// offsets[c]..offsets[c+1]. Pairs are weighted by the NDCG change of swapping them, gains are the
-/// normalized throughputs; the loss is the weighted logistic pair loss averaged over chunks.
+/// offsets[c]..offsets[c+1]. Pairs are weighted by the NDCG change of swapping them; the gain of
+/// a normalized throughput y is y itself, or 2^(gain_exponent * y) - 1 when gain_exponent > 0
+/// (graded relevance as in NDCG: the order among the fastest programs weighs more). The loss is
+/// the weighted logistic pair loss averaged over chunks.
 torch::Tensor lambdarank_loss(const torch::Tensor &scores, const torch::Tensor &labels,
-                              const std::vector<int64_t> &offsets);
+                              const std::vector<int64_t> &offsets, double gain_exponent = 0);
 
 /// Parameters as JSON ({name: {"shape": [...], "data": [...]}}) and back; loading throws
 /// UserError(BadModel) naming the parameter that is missing or misshapen.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 namespace worldtune::world {
@@ -40,6 +41,22 @@ double median_score(const std::vector<float> &scores) {
   if (finite.empty()) return 0;
   std::nth_element(finite.begin(), finite.begin() + finite.size() / 2, finite.end());
   return finite[finite.size() / 2];
+}
+
+std::vector<float> geometric_mean(const std::vector<std::vector<float>> &members) {
+  if (members.size() == 1) return members[0];
+  std::vector<float> out(members.empty() ? 0 : members[0].size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    double log_sum = 0;
+    bool finite = true;
+    for (const std::vector<float> &m : members) {
+      finite = finite && std::isfinite(m[i]) && m[i] > 0;
+      if (finite) log_sum += std::log(m[i]);
+    }
+    out[i] = finite ? static_cast<float>(std::exp(log_sum / static_cast<double>(members.size())))
+                    : -std::numeric_limits<float>::infinity();
+  }
+  return out;
 }
 
 }  // namespace worldtune::world

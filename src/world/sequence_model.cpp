@@ -57,6 +57,12 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
        "most pretraining epochs (early stopping on held-out workloads); 0 with `train --init`: "
        "only refit the score calibration"},
       {"d", OptionType::Int, 64, "latent width (training; loaded weights keep their own)"},
+      {"gain_exponent", OptionType::Double, 0.0,
+       "LambdaRank gain of a normalized throughput y: 2^(g*y) - 1 (0: y itself); a larger g "
+       "weighs the order of the fastest programs more (training only)"},
+      {"members", OptionType::Int, 1,
+       "networks trained with seeds seed, seed+1, ...; their calibrated scores are averaged "
+       "(geometric mean; training only, loaded weights keep their own)"},
       {"hardware", OptionType::Bool, true,
        "hardware features in the head (ablation: false; training only, as d)"},
       {"threads", OptionType::Int, 0,
@@ -128,7 +134,7 @@ std::vector<Chunk> make_chunks(const std::vector<ExampleGroup> &groups, Rng &rng
 
 /// The ranking loss (+ weighted auxiliary loss) of chunks [from, to).
 torch::Tensor chunks_loss(ScoringNet &net, const std::vector<Chunk> &chunks, size_t from, size_t to,
-                          double aux_weight) {
+                          double aux_weight, double gain_exponent) {
   std::vector<const Example *> ex;
   std::vector<int64_t> offsets = {0};
   for (size_t c = from; c < to; ++c) {
@@ -137,7 +143,7 @@ torch::Tensor chunks_loss(ScoringNet &net, const std::vector<Chunk> &chunks, siz
   }
   Batch b = make_batch(ex, aux_weight > 0);
   NetOutput out = net.forward(b);
-  torch::Tensor loss = lambdarank_loss(out.scores, b.labels, offsets);
+  torch::Tensor loss = lambdarank_loss(out.scores, b.labels, offsets, gain_exponent);
   if (aux_weight > 0 && out.aux_pred.defined())
     loss = loss + aux_weight * torch::mse_loss(out.aux_pred, b.aux_target);
   return loss;
@@ -185,15 +191,15 @@ void standardize_aux(std::vector<ExampleGroup> &groups) {
 
 }  // namespace
 
-struct SequenceModel::Impl {
+/// One network of a sequence model with its calibration and online state; a model of several
+/// (`members`) averages their calibrated scores.
+struct Member {
   std::string kind;
-  CostModelOptions options;
+  CostModelOptions options;  ///< the model's, with this member's seed
   NetConfig config;
   std::shared_ptr<ScoringNet> net;
   bool has_weights = false;
-  ExampleMaker scoring;
   Rng rng;
-  std::vector<search::MeasuredState> run;  ///< this run's measurements (online fine-tuning)
   std::unique_ptr<torch::optim::Adam> online;
   nlohmann::json trained;  ///< how the weights were trained (saved with them)
   ScoreCalibration calibration;
@@ -201,8 +207,7 @@ struct SequenceModel::Impl {
   std::string uncalibrated_file;          ///< weights loaded without a calibration: scoring refuses
   std::map<std::string, double> centers;  ///< per task: the median score of its first call
 
-  Impl(const std::string &k, const CostModelOptions &o)
-      : kind(k), options(o), scoring(o.cache_line_bytes), rng(o.seed) {
+  Member(const std::string &k, const CostModelOptions &o) : kind(k), options(o), rng(o.seed) {
     set_threads(o.get_int("threads"));
     config.kind = kind;
     config.d = static_cast<int>(o.get_int("d"));
@@ -216,6 +221,7 @@ struct SequenceModel::Impl {
 
   /// The auxiliary loss needs latents after each step: none without the transition.
   double aux_weight() const { return config.transition ? options.values.value("aux", 0.0) : 0.0; }
+  double gain_exponent() const { return options.get_double("gain_exponent"); }
 
   void fresh_net() {
     torch::manual_seed(options.seed);
@@ -225,36 +231,18 @@ struct SequenceModel::Impl {
     calibration = {}, calibrated_on_corpus = false, uncalibrated_file.clear(), centers.clear();
   }
 
-  void ensure_weights() {
-    if (has_weights) return;
-    if (!options.get_bool("pretrained")) return fresh_net();
-    std::string path = default_weights(kind);
-    WT_USER_CHECK(std::filesystem::exists(path), BadModel,
-                  "no " << kind << " weights at " << path << ": train them with `worldtune train "
-                        << "--model " << kind << "`, give a model file, or set --model-option "
-                        << "pretrained=false");
-    load(path);
-  }
-
-  void load(const std::string &path);
+  void load(const nlohmann::json &j, const std::string &path);
+  nlohmann::json to_json() const;
   void calibrate(const std::vector<ExampleGroup> &groups);
   std::vector<float> calibrated(const search::SearchTask &task, std::vector<float> raw);
   double train_epochs(std::vector<ExampleGroup> &train, const std::vector<ExampleGroup> &valid);
   double valid_loss(const std::vector<ExampleGroup> &valid);
-  void fine_tune();
+  void fine_tune(const std::vector<ExampleGroup> &groups);
 };
 
-void SequenceModel::Impl::load(const std::string &path) {
-  nlohmann::json j = cost_model::read_model_file(path, kind);
-  nlohmann::json want = schema();
-  WT_USER_CHECK(j.contains("schema") && j["schema"].is_object(), BadModel,
-                path << ": " << kind << " weights without a schema");
-  for (const auto &[key, value] : want.items())
-    WT_USER_CHECK(j["schema"].contains(key) && j["schema"][key] == value, BadModel,
-                  path << ": weights of schema " << key << "="
-                       << (j["schema"].contains(key) ? j["schema"][key].dump() : "(none)")
-                       << ", this build needs " << value.dump()
-                       << " (retrain with `worldtune train --model " << kind << "`)");
+/// A member's network, training record and calibration from its part of a weights file (the
+/// whole file for one network, an element of `members` for several).
+void Member::load(const nlohmann::json &j, const std::string &path) {
   NetConfig c = NetConfig::from_json(j.value("config", nlohmann::json()), path);
   WT_USER_CHECK(c.kind == kind, BadModel,
                 path << ": holds a '" << c.kind << "' network, not '" << kind << "'");
@@ -279,7 +267,14 @@ void SequenceModel::Impl::load(const std::string &path) {
   calibration.fitted = calibrated_on_corpus = true;
 }
 
-void SequenceModel::Impl::calibrate(const std::vector<ExampleGroup> &groups) {
+nlohmann::json Member::to_json() const {
+  return {{"config", config.to_json()},
+          {"trained", trained},
+          {"calibration", {{"slope", calibration.slope}}},
+          {"params", params_to_json(*net)}};
+}
+
+void Member::calibrate(const std::vector<ExampleGroup> &groups) {
   std::vector<std::vector<float>> labels;
   for (const ExampleGroup &g : groups) {
     labels.emplace_back();
@@ -289,8 +284,7 @@ void SequenceModel::Impl::calibrate(const std::vector<ExampleGroup> &groups) {
   uncalibrated_file.clear(), centers.clear();
 }
 
-std::vector<float> SequenceModel::Impl::calibrated(const search::SearchTask &task,
-                                                   std::vector<float> raw) {
+std::vector<float> Member::calibrated(const search::SearchTask &task, std::vector<float> raw) {
   WT_USER_CHECK(uncalibrated_file.empty(), BadModel,
                 uncalibrated_file << ": " << kind << " weights without a score calibration (an "
                                   << "older worldtune): refit it with `worldtune train --model "
@@ -302,22 +296,23 @@ std::vector<float> SequenceModel::Impl::calibrated(const search::SearchTask &tas
   return raw;
 }
 
-double SequenceModel::Impl::valid_loss(const std::vector<ExampleGroup> &valid) {
+double Member::valid_loss(const std::vector<ExampleGroup> &valid) {
   torch::NoGradGuard no_grad;
   Rng fixed(1);
   std::vector<Chunk> chunks = make_chunks(valid, fixed);
   double sum = 0;
   int batches = 0;
   for (size_t at = 0; at < chunks.size(); at += kChunksPerBatch, ++batches)
-    sum += chunks_loss(*net, chunks, at, std::min(chunks.size(), at + kChunksPerBatch), 0)
+    sum += chunks_loss(*net, chunks, at, std::min(chunks.size(), at + kChunksPerBatch), 0,
+                       gain_exponent())
                .item<double>();
   return batches ? sum / batches : std::nan("");
 }
 
 /// Adam with TLP's settings; returns the best validation loss. Keeps the weights of the best
 /// epoch (on the training loss when nothing is held out).
-double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
-                                         const std::vector<ExampleGroup> &valid) {
+double Member::train_epochs(std::vector<ExampleGroup> &train,
+                            const std::vector<ExampleGroup> &valid) {
   if (!has_weights) fresh_net();  // else `train --init`: continue from the loaded weights
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(5e-4).weight_decay(1e-6));
   const double aux = aux_weight();
@@ -336,8 +331,8 @@ double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
       if (at >= chunks.size()) chunks = make_chunks(train, rng), at = 0;
       if (chunks.empty()) break;
       opt.zero_grad();
-      torch::Tensor loss =
-          chunks_loss(*net, chunks, at, std::min(chunks.size(), at + kChunksPerBatch), aux);
+      torch::Tensor loss = chunks_loss(
+          *net, chunks, at, std::min(chunks.size(), at + kChunksPerBatch), aux, gain_exponent());
       loss.backward();
       torch::nn::utils::clip_grad_norm_(net->parameters(), 0.5);
       opt.step();
@@ -348,9 +343,9 @@ double SequenceModel::Impl::train_epochs(std::vector<ExampleGroup> &train,
                        << "the loss diverged (" << sum << ")");
     double v = valid_loss(valid);
     if (std::isnan(v)) v = sum / batches;  // nothing held out: the training loss decides
-    std::cerr << kind << ": epoch " << epoch << " train loss " << sum / batches
-              << " held-out ranking loss " << v << " (" << static_cast<int>(seconds_since(t0))
-              << " s)\n";
+    std::cerr << kind << " (seed " << options.seed << "): epoch " << epoch << " train loss "
+              << sum / batches << " held-out ranking loss " << v << " ("
+              << static_cast<int>(seconds_since(t0)) << " s)\n";
     if (v < best)
       best = v, since_best = 0, best_params = params_to_json(*net);
     else
@@ -374,8 +369,7 @@ std::vector<torch::Tensor> online_parameters(torch::nn::Module &net, bool head_o
 
 }  // namespace
 
-void SequenceModel::Impl::fine_tune() {
-  std::vector<ExampleGroup> groups = scoring.make_groups(run);
+void Member::fine_tune(const std::vector<ExampleGroup> &groups) {
   if (!online)
     online = std::make_unique<torch::optim::Adam>(
         online_parameters(*net, options.get_bool("finetune_head")),
@@ -388,14 +382,79 @@ void SequenceModel::Impl::fine_tune() {
     std::vector<Chunk> chunks = make_chunks(groups, rng);
     if (chunks.empty()) return;
     online->zero_grad();
-    torch::Tensor loss =
-        chunks_loss(*net, chunks, 0, std::min<size_t>(chunks.size(), kChunksPerBatch), 0);
+    torch::Tensor loss = chunks_loss(
+        *net, chunks, 0, std::min<size_t>(chunks.size(), kChunksPerBatch), 0, gain_exponent());
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net->parameters(), 0.5);
     online->step();
   }
   centers.clear();  // the scores moved: each task re-centers on its next call
   if (!calibrated_on_corpus) calibrate(groups);
+}
+
+struct SequenceModel::Impl {
+  std::string kind;
+  CostModelOptions options;
+  ExampleMaker scoring;
+  std::vector<std::unique_ptr<Member>> members;  ///< none until loaded, trained or first used
+  std::vector<search::MeasuredState> run;        ///< this run's measurements (online fine-tuning)
+
+  Impl(const std::string &k, const CostModelOptions &o)
+      : kind(k), options(o), scoring(o.cache_line_bytes) {
+    WT_USER_CHECK(o.get_int("members") >= 1 && o.get_int("members") <= 16, BadArgument,
+                  "option members of cost model '" << kind << "' must be in 1..16, got "
+                                                   << o.get_int("members"));
+    Member check(kind, options);  // refuses bad options now, not at first use
+  }
+
+  /// `count` members without weights, seeded seed, seed + 1, ...: member 0 is the network a
+  /// model of one member would train.
+  void make_members(int64_t count) {
+    members.clear();
+    for (int64_t i = 0; i < count; ++i) {
+      CostModelOptions o = options;
+      o.seed += static_cast<uint64_t>(i);
+      members.push_back(std::make_unique<Member>(kind, o));
+    }
+  }
+
+  void ensure_weights() {
+    if (!members.empty()) return;
+    if (!options.get_bool("pretrained")) {
+      make_members(options.get_int("members"));
+      for (auto &m : members) m->fresh_net();
+      return;
+    }
+    std::string path = default_weights(kind);
+    WT_USER_CHECK(std::filesystem::exists(path), BadModel,
+                  "no " << kind << " weights at " << path << ": train them with `worldtune train "
+                        << "--model " << kind << "`, give a model file, or set --model-option "
+                        << "pretrained=false");
+    load(path);
+  }
+
+  void load(const std::string &path);
+};
+
+void SequenceModel::Impl::load(const std::string &path) {
+  nlohmann::json j = cost_model::read_model_file(path, kind);
+  nlohmann::json want = schema();
+  WT_USER_CHECK(j.contains("schema") && j["schema"].is_object(), BadModel,
+                path << ": " << kind << " weights without a schema");
+  for (const auto &[key, value] : want.items())
+    WT_USER_CHECK(j["schema"].contains(key) && j["schema"][key] == value, BadModel,
+                  path << ": weights of schema " << key << "="
+                       << (j["schema"].contains(key) ? j["schema"][key].dump() : "(none)")
+                       << ", this build needs " << value.dump()
+                       << " (retrain with `worldtune train --model " << kind << "`)");
+  const bool several = j.contains("members");
+  WT_USER_CHECK(
+      !several || (j["members"].is_array() && !j["members"].empty() && j["members"].size() <= 16),
+      BadModel, path << ": 'members' must be a list of 1 to 16 networks");
+  make_members(several ? static_cast<int64_t>(j["members"].size()) : 1);
+  for (size_t i = 0; i < members.size(); ++i)
+    members[i]->load(several ? j["members"][i] : j,
+                     several ? path + " (member " + std::to_string(i + 1) + ")" : path);
 }
 
 SequenceModel::SequenceModel(const std::string &kind,
@@ -411,13 +470,15 @@ void SequenceModel::update(const std::vector<search::MeasuredState> &measured) {
   if (!impl_->options.get_bool("online") || measured.empty()) return;
   impl_->ensure_weights();
   impl_->run.insert(impl_->run.end(), measured.begin(), measured.end());
-  impl_->fine_tune();
+  std::vector<ExampleGroup> groups = impl_->scoring.make_groups(impl_->run);
+  for (auto &m : impl_->members) m->fine_tune(groups);
 }
 
 void SequenceModel::pretrain(const std::vector<search::MeasuredState> &train,
                              const std::vector<search::MeasuredState> &valid) {
   auto t0 = std::chrono::steady_clock::now();
-  const double aux = impl_->aux_weight();
+  if (impl_->members.empty()) impl_->make_members(impl_->options.get_int("members"));
+  const double aux = impl_->members[0]->aux_weight();
   ExampleMaker maker(impl_->options.cache_line_bytes, aux > 0 ? 4 : 0),
       plain(impl_->options.cache_line_bytes);
   std::vector<ExampleGroup> train_groups = maker.make_groups(train);
@@ -425,33 +486,42 @@ void SequenceModel::pretrain(const std::vector<search::MeasuredState> &train,
   standardize_aux(train_groups);
   std::cerr << impl_->kind << ": " << train_groups.size() << " training groups tokenized in "
             << static_cast<int>(seconds_since(t0)) << " s\n";
-  double best = std::nan("");
-  if (impl_->options.get_int("epochs") > 0)
-    best = impl_->train_epochs(train_groups, valid_groups);
-  else
-    WT_USER_CHECK(impl_->has_weights, BadArgument,
-                  impl_->kind << ": epochs=0 only refits the score calibration of weights given "
-                              << "with `train --init`");
   // Held-out workloads calibrate as the search will use it: on tasks the network did not see.
   bool held_out = false;
   for (const ExampleGroup &g : valid_groups) held_out = held_out || g.examples.size() >= 2;
-  impl_->calibrate(held_out ? valid_groups : train_groups);
-  impl_->calibrated_on_corpus = true;
-  std::cerr << impl_->kind << ": score calibration slope " << impl_->calibration.slope << "\n";
-  if (impl_->options.get_int("epochs") > 0)  // else the loaded weights' training stands
-    impl_->trained = {{"train_programs", train.size()},
-                      {"valid_programs", valid.size()},
-                      {"best_valid_loss", best},
-                      {"seconds", seconds_since(t0)},
-                      {"aux_weight", aux}};
-  impl_->trained["calibrated_on"] = held_out ? "held-out workloads" : "training workloads";
+  const bool epochs = impl_->options.get_int("epochs") > 0;
+  for (auto &m : impl_->members) {
+    auto m0 = std::chrono::steady_clock::now();
+    double best = std::nan("");
+    if (epochs)
+      best = m->train_epochs(train_groups, valid_groups);
+    else
+      WT_USER_CHECK(m->has_weights, BadArgument,
+                    impl_->kind << ": epochs=0 only refits the score calibration of weights given "
+                                << "with `train --init`");
+    m->calibrate(held_out ? valid_groups : train_groups);
+    m->calibrated_on_corpus = true;
+    std::cerr << impl_->kind << " (seed " << m->options.seed << "): score calibration slope "
+              << m->calibration.slope << "\n";
+    if (epochs)  // else the loaded weights' training stands
+      m->trained = {{"train_programs", train.size()},
+                    {"valid_programs", valid.size()},
+                    {"best_valid_loss", best},
+                    {"seconds", seconds_since(m0)},
+                    {"seed", m->options.seed},
+                    {"gain_exponent", m->gain_exponent()},
+                    {"aux_weight", aux}};
+    m->trained["calibrated_on"] = held_out ? "held-out workloads" : "training workloads";
+  }
 }
 
 std::vector<float> SequenceModel::predict(const search::SearchTask &task,
                                           const std::vector<schedule::State> &states) {
   impl_->ensure_weights();
   c10::InferenceMode guard;
-  std::vector<float> out(states.size(), -std::numeric_limits<float>::infinity());
+  std::vector<std::vector<float>> raw(
+      impl_->members.size(),
+      std::vector<float>(states.size(), -std::numeric_limits<float>::infinity()));
   constexpr size_t kBatch = 2048;
   for (size_t from = 0; from < states.size(); from += kBatch) {
     std::vector<Example> ex;
@@ -466,21 +536,28 @@ std::vector<float> SequenceModel::predict(const search::SearchTask &task,
     if (ex.empty()) continue;
     std::vector<const Example *> ptrs;
     for (const Example &e : ex) ptrs.push_back(&e);
-    torch::Tensor scores = impl_->net->forward(make_batch(ptrs, false)).scores.contiguous();
-    for (size_t k = 0; k < where.size(); ++k) out[where[k]] = scores[k].item<float>();
+    Batch batch = make_batch(ptrs, false);  // tokenized once, scored by every member
+    for (size_t m = 0; m < impl_->members.size(); ++m) {
+      torch::Tensor scores = impl_->members[m]->net->forward(batch).scores.contiguous();
+      for (size_t k = 0; k < where.size(); ++k) raw[m][where[k]] = scores[k].item<float>();
+    }
   }
-  return impl_->calibrated(task, std::move(out));
+  for (size_t m = 0; m < impl_->members.size(); ++m)
+    raw[m] = impl_->members[m]->calibrated(task, std::move(raw[m]));
+  return geometric_mean(raw);
 }
 
 void SequenceModel::save(const std::string &path) const {
   impl_->ensure_weights();
-  cost_model::write_model_file(path, {{"format", cost_model::kModelFormat},
-                                      {"model", impl_->kind},
-                                      {"schema", schema()},
-                                      {"config", impl_->config.to_json()},
-                                      {"trained", impl_->trained},
-                                      {"calibration", {{"slope", impl_->calibration.slope}}},
-                                      {"params", params_to_json(*impl_->net)}});
+  nlohmann::json j = {
+      {"format", cost_model::kModelFormat}, {"model", impl_->kind}, {"schema", schema()}};
+  if (impl_->members.size() == 1) {  // one network: the file as before ensembles existed
+    j.update(impl_->members[0]->to_json());
+  } else {
+    j["members"] = nlohmann::json::array();
+    for (const auto &m : impl_->members) j["members"].push_back(m->to_json());
+  }
+  cost_model::write_model_file(path, j);
 }
 
 void SequenceModel::load(const std::string &path) { impl_->load(path); }
