@@ -69,7 +69,7 @@ TEST(ScoreCalibration, FitsTheLogThroughputSlopeWithinGroups) {
   EXPECT_NEAR(c.apply(103, 101) / c.apply(101, 101), std::exp(1.0), 1e-5);
   EXPECT_TRUE(std::isinf(c.apply(-INFINITY, 0)));
   EXPECT_EQ(median_score({-INFINITY, 3, 1, 2}), 2);
-  std::vector<float> mean = geometric_mean({{4, -INFINITY, 9}, {1, 2, 1}});
+  std::vector<float> mean = combine_members({{4, -INFINITY, 9}, {1, 2, 1}});
   EXPECT_FLOAT_EQ(mean[0], 2);
   EXPECT_TRUE(std::isinf(mean[1]) && mean[1] < 0);
   EXPECT_FLOAT_EQ(mean[2], 3);
@@ -249,6 +249,9 @@ TEST(WorldModel, AnEnsembleScoresTheGeometricMeanOfItsMembers) {
   auto [two_scores, two] = trained(2, "two.json");
   ASSERT_EQ(two["members"].size(), 2u);
   EXPECT_FALSE(two.contains("params"));
+  EXPECT_FALSE(one.contains("members"));  // one network: the file as before members existed
+  EXPECT_EQ(two["members"][0]["trained"]["seed"], 43);
+  EXPECT_EQ(two["members"][1]["trained"]["seed"], 44);
   EXPECT_EQ(two["members"][0]["params"], one["params"]);
   EXPECT_NE(two["members"][1]["params"], one["params"]);
   std::vector<std::vector<float>> alone;
@@ -286,6 +289,10 @@ TEST(WorldModel, AnEnsembleScoresTheGeometricMeanOfItsMembers) {
   j["members"] = nlohmann::json::array();
   EXPECT_NE(refused(j).find("'members' must be a list of 1 to 16 networks"), std::string::npos);
   j = two;
+  j["members"][1] = 3;
+  EXPECT_NE(refused(j).find("(member 2): a network must be a JSON object"), std::string::npos)
+      << refused(j);
+  j = two;
   j["members"][1]["params"].erase("encoder.head.0.weight");
   EXPECT_NE(refused(j).find("(member 2): weights lack parameter 'encoder.head.0.weight'"),
             std::string::npos)
@@ -317,6 +324,12 @@ TEST(SequenceModels, BadOptionsAndNothingToLearnAreClearErrors) {
   EXPECT_NE(message([&] {
               SequenceModel("world", world_option_specs(), o);
             }).find("option members of cost model 'world' must be in 1..16, got 0"),
+            std::string::npos);
+  o.values["members"] = 1;
+  o.values["gain_exponent"] = -1.0;
+  EXPECT_NE(message([&] {
+              SequenceModel("world", world_option_specs(), o);
+            }).find("option gain_exponent of cost model 'world' must be at least 0"),
             std::string::npos);
   Data d = make_data(1, 25);  // one program: no pair to rank
   SequenceModel m("world", world_option_specs(), untrained_options());

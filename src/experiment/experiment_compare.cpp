@@ -154,6 +154,7 @@ json results_for(const ExperimentConfig &c, const ir::Workload &w, const Plan &p
                 {"identity", identity},
                 {"machine", this_machine(c)},
                 {"results", results}};
+  fs::create_directories(fs::path(file).parent_path());
   write_json_file(file, saved, 1);
   return saved;
 }
@@ -163,7 +164,6 @@ json results_for(const ExperimentConfig &c, const ir::Workload &w, const Plan &p
 std::string pass_file(const std::string &out_dir, int pass, const std::string &key) {
   fs::path dir = fs::path(out_dir) / "compare";
   if (pass > 1) dir /= format("pass-%d", pass);
-  fs::create_directories(dir);
   return (dir / (ir::workload_slug(key) + ".json")).string();
 }
 
@@ -185,13 +185,15 @@ void add_pass(const ir::Workload &w, const Plan &p, const json &saved, int pass,
   }
 }
 
-/// Each entry's figure: the median of the passes that measured it.
+/// Each entry's figure: the median of the passes that measured it, or 0 (a failure, its error
+/// kept) when any of them failed: a kernel that fails once is not a figure.
 void take_medians(WorkloadComparison &wc) {
   for (ComparedEntry &e : wc.entries) {
     std::vector<double> measured;
+    bool failed = false;
     for (double g : e.pass_gflops)
-      if (g >= 0) measured.push_back(g);
-    e.gflops = median(measured);
+      if (g >= 0) measured.push_back(g), failed = failed || g == 0;
+    e.gflops = failed ? 0 : median(measured);
   }
 }
 

@@ -103,7 +103,11 @@ void checkpoint_table(const ExperimentConfig &c, const std::vector<WorkloadCompa
   for (size_t i = 0; i < methods.size() + c.peers.size(); ++i) md << "---|";
   md << '\n';
   for (const WorkloadComparison &w : compared) {
-    md << "| `" << w.workload << "`" << (w.remeasured ? "" : " (in-run)") << " |";
+    md << "| `" << w.workload << "`" << (w.remeasured ? "" : " (in-run)")
+       << (w.remeasured && w.passes < c.compare_passes
+               ? format(" (%d of %d passes)", w.passes, c.compare_passes)
+               : std::string())
+       << " |";
     for (const std::string &m : methods) {
       std::vector<double> v = column(w, m, false, k);
       md << ' ' << (v.empty() ? "" : mean_cell(v, "%.1f")) << " |";
@@ -149,15 +153,31 @@ double claim_ratio(const std::vector<WorkloadComparison> &compared,
   return a > 0 && b > 0 ? a / b : 0;
 }
 
-/// The claim's ratio in each comparison pass, e.g. "1.449 / 1.461 / 1.317".
-std::string per_pass_cell(const ExperimentConfig &c,
-                          const std::vector<WorkloadComparison> &compared,
-                          const ExperimentConfig::Claim &cl) {
+/// The claim's ratio in each comparison pass (0 where a pass lacks a figure).
+std::vector<double> pass_ratios(const ExperimentConfig &c,
+                                const std::vector<WorkloadComparison> &compared,
+                                const ExperimentConfig::Claim &cl) {
+  std::vector<double> out;
+  for (int p = 0; p < c.compare_passes; ++p) out.push_back(claim_ratio(compared, cl, p));
+  return out;
+}
+
+/// The claim's figure: with several passes the median of the passes' ratios, so that both sides
+/// of a ratio come from the same pass (a median per kernel would pair figures of different
+/// passes); else the ratio of the tables' figures.
+double claim_figure(const ExperimentConfig &c, const std::vector<WorkloadComparison> &compared,
+                    const ExperimentConfig::Claim &cl) {
+  if (c.compare_passes == 1) return claim_ratio(compared, cl);
+  std::vector<double> ratios = pass_ratios(c, compared, cl);
+  if (std::find(ratios.begin(), ratios.end(), 0.0) != ratios.end()) return 0;
+  return median(ratios);
+}
+
+/// The passes' ratios as a cell, e.g. "1.449 / 1.461 / 1.317".
+std::string per_pass_cell(const std::vector<double> &ratios) {
   std::string out;
-  for (int p = 0; p < c.compare_passes; ++p) {
-    double r = claim_ratio(compared, cl, p);
-    out += (p ? " / " : "") + (r > 0 ? format("%.3f", r) : std::string("-"));
-  }
+  for (size_t p = 0; p < ratios.size(); ++p)
+    out += (p ? " / " : "") + (ratios[p] > 0 ? format("%.3f", ratios[p]) : std::string("-"));
   return out;
 }
 
@@ -171,25 +191,27 @@ void claims_table(const ExperimentConfig &c, const std::vector<WorkloadCompariso
         "claim is met when the figure reaches the target; otherwise it is short by the given share "
         "of the target.";
   if (passes)
-    md << " The last column has the same ratio from each comparison pass's figures alone.";
+    md << " With several comparison passes the figure is the median of the passes' ratios, each "
+          "from one pass's figures alone (last column), so that both sides of a ratio were "
+          "measured in the same pass.";
   md << "\n\n| claim | source | target | here | verdict |" << (passes ? " per pass |" : "")
      << "\n|---|---|---|---|---|" << (passes ? "---|" : "") << "\n";
   for (const ExperimentConfig::Claim &cl : c.claims) {
-    double r = claim_ratio(compared, cl);
+    double r = claim_figure(c, compared, cl);
     std::string what =
         format("%s@%lld / %s@%lld", cl.method.c_str(), static_cast<long long>(cl.checkpoint),
                cl.over.c_str(), static_cast<long long>(cl.over_checkpoint));
     md << "| " << table_cell(cl.claim) << " | " << table_cell(cl.source) << " | "
        << format("%.3f", cl.target) << " | ";
     if (!(r > 0)) {
-      md << what << ": no figure (a run failed or is missing) | not measured |"
-         << (passes ? " |" : "") << "\n";
+      md << what << ": no figure (a run failed or is missing, or a pass) | not measured |"
+         << (passes ? " " + per_pass_cell(pass_ratios(c, compared, cl)) + " |" : "") << "\n";
       continue;
     }
     md << format("%.3f (%s)", r, what.c_str()) << " | "
        << (r >= cl.target ? format("met (%+.1f%%)", 100 * (r / cl.target - 1))
                           : format("**short by %s%%**", shortfall(r / cl.target).c_str()))
-       << " |" << (passes ? " " + per_pass_cell(c, compared, cl) + " |" : "") << "\n";
+       << " |" << (passes ? " " + per_pass_cell(pass_ratios(c, compared, cl)) + " |" : "") << "\n";
   }
 }
 

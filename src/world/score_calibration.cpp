@@ -43,7 +43,7 @@ double median_score(const std::vector<float> &scores) {
   return finite[finite.size() / 2];
 }
 
-std::vector<float> geometric_mean(const std::vector<std::vector<float>> &members) {
+std::vector<float> combine_members(const std::vector<std::vector<float>> &members) {
   if (members.size() == 1) return members[0];
   std::vector<float> out(members.empty() ? 0 : members[0].size());
   for (size_t i = 0; i < out.size(); ++i) {

@@ -28,7 +28,7 @@ double median_score(const std::vector<float> &scores);
 /// An ensemble's score: per state, the geometric mean of its members' calibrated scores (the
 /// mean of their predicted log throughputs); -infinity where any member has a non-finite score
 /// (a state that does not replay). One member passes through unchanged.
-std::vector<float> geometric_mean(const std::vector<std::vector<float>> &members);
+std::vector<float> combine_members(const std::vector<std::vector<float>> &members);
 
 /// Least-squares slope of log label on score, pooled over groups after removing each group's
 /// means; labels are normalized throughputs (0: failed, left out). Slope at least 1e-3.

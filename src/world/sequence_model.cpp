@@ -47,7 +47,8 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
       {"online", OptionType::Bool, false,
        "fine-tune on the run's measurements after each round (off by default: it measured slower "
        "at 100 trials, docs/benchmarks.md \"Budget run\")"},
-      {"finetune_ms", OptionType::Int, 500, "time budget of one round's fine-tuning"},
+      {"finetune_ms", OptionType::Int, 500,
+       "time budget of one round's fine-tuning (of each network of the model)"},
       {"finetune_steps", OptionType::Int, 0,
        "Adam steps of one round's fine-tuning, whatever the time (deterministic); 0: as many as "
        "finetune_ms allows, at most 50 (depends on the machine's load)"},
@@ -116,6 +117,7 @@ struct Chunk {
 };
 
 constexpr int kChunkSize = 64, kChunksPerBatch = 16, kMinBatchesPerEpoch = 16;
+constexpr int64_t kMaxMembers = 16;  ///< networks in one model
 
 std::vector<Chunk> make_chunks(const std::vector<ExampleGroup> &groups, Rng &rng) {
   std::vector<Chunk> chunks;
@@ -189,8 +191,6 @@ void standardize_aux(std::vector<ExampleGroup> &groups) {
         }
 }
 
-}  // namespace
-
 /// One network of a sequence model with its calibration and online state; a model of several
 /// (`members`) averages their calibrated scores.
 struct Member {
@@ -217,6 +217,8 @@ struct Member {
                   "option d of cost model '" << kind << "' must be in 1..1024, got " << config.d);
     WT_USER_CHECK(o.get_int("epochs") >= 0, BadArgument,
                   "option epochs of cost model '" << kind << "' must be at least 0");
+    WT_USER_CHECK(o.get_double("gain_exponent") >= 0, BadArgument,
+                  "option gain_exponent of cost model '" << kind << "' must be at least 0");
   }
 
   /// The auxiliary loss needs latents after each step: none without the transition.
@@ -231,7 +233,9 @@ struct Member {
     calibration = {}, calibrated_on_corpus = false, uncalibrated_file.clear(), centers.clear();
   }
 
-  void load(const nlohmann::json &j, const std::string &path);
+  void load(const nlohmann::json &j, const std::string &path, const std::string &label);
+  void pretrain(std::vector<ExampleGroup> &train, const std::vector<ExampleGroup> &valid,
+                bool held_out, const nlohmann::json &corpus);
   nlohmann::json to_json() const;
   void calibrate(const std::vector<ExampleGroup> &groups);
   std::vector<float> calibrated(const search::SearchTask &task, std::vector<float> raw);
@@ -241,13 +245,15 @@ struct Member {
 };
 
 /// A member's network, training record and calibration from its part of a weights file (the
-/// whole file for one network, an element of `members` for several).
-void Member::load(const nlohmann::json &j, const std::string &path) {
-  NetConfig c = NetConfig::from_json(j.value("config", nlohmann::json()), path);
+/// whole file for one network, an element of `members` for several; `label` names which).
+void Member::load(const nlohmann::json &j, const std::string &path, const std::string &label) {
+  const std::string where = path + label;
+  WT_USER_CHECK(j.is_object(), BadModel, where << ": a network must be a JSON object");
+  NetConfig c = NetConfig::from_json(j.value("config", nlohmann::json()), where);
   WT_USER_CHECK(c.kind == kind, BadModel,
-                path << ": holds a '" << c.kind << "' network, not '" << kind << "'");
+                where << ": holds a '" << c.kind << "' network, not '" << kind << "'");
   std::shared_ptr<ScoringNet> n = make_net(c);
-  params_from_json(*n, j.value("params", nlohmann::json()), path);
+  params_from_json(*n, j.value("params", nlohmann::json()), where);
   config = c, net = n;
   trained = j.value("trained", nlohmann::json::object());
   online.reset();
@@ -260,10 +266,10 @@ void Member::load(const nlohmann::json &j, const std::string &path) {
   try {
     calibration.slope = j["calibration"].at("slope").get<double>();
   } catch (const std::exception &) {
-    throw UserError(ErrorKind::BadModel, path + ": malformed score calibration");
+    throw UserError(ErrorKind::BadModel, where + ": malformed score calibration");
   }
   WT_USER_CHECK(std::isfinite(calibration.slope) && calibration.slope > 0, BadModel,
-                path << ": score calibration slope " << calibration.slope << " is not positive");
+                where << ": score calibration slope " << calibration.slope << " is not positive");
   calibration.fitted = calibrated_on_corpus = true;
 }
 
@@ -355,8 +361,6 @@ double Member::train_epochs(std::vector<ExampleGroup> &train,
   return best;
 }
 
-namespace {
-
 /// What online fine-tuning updates: every weight, or (finetune_head) the head's alone.
 std::vector<torch::Tensor> online_parameters(torch::nn::Module &net, bool head_only) {
   if (!head_only) return net.parameters();
@@ -367,7 +371,33 @@ std::vector<torch::Tensor> online_parameters(torch::nn::Module &net, bool head_o
   return out;
 }
 
-}  // namespace
+/// Trains this network (unless epochs=0: `train --init` refits the calibration alone), then fits
+/// its calibration on the held-out groups when there are any.
+void Member::pretrain(std::vector<ExampleGroup> &train, const std::vector<ExampleGroup> &valid,
+                      bool held_out, const nlohmann::json &corpus) {
+  auto t0 = std::chrono::steady_clock::now();
+  const bool epochs = options.get_int("epochs") > 0;
+  double best = std::nan("");
+  if (epochs)
+    best = train_epochs(train, valid);
+  else
+    WT_USER_CHECK(has_weights, BadArgument,
+                  kind << ": epochs=0 only refits the score calibration of weights given with "
+                       << "`train --init`");
+  calibrate(held_out ? valid : train);
+  calibrated_on_corpus = true;
+  std::cerr << kind << " (seed " << options.seed << "): score calibration slope "
+            << calibration.slope << "\n";
+  if (epochs) {  // else the loaded weights' training stands
+    trained = corpus;
+    trained["best_valid_loss"] = best;
+    trained["seconds"] = seconds_since(t0);
+    trained["seed"] = options.seed;
+    trained["aux_weight"] = aux_weight();
+    trained["gain_exponent"] = gain_exponent();
+  }
+  trained["calibrated_on"] = held_out ? "held-out workloads" : "training workloads";
+}
 
 void Member::fine_tune(const std::vector<ExampleGroup> &groups) {
   if (!online)
@@ -392,6 +422,8 @@ void Member::fine_tune(const std::vector<ExampleGroup> &groups) {
   if (!calibrated_on_corpus) calibrate(groups);
 }
 
+}  // namespace
+
 struct SequenceModel::Impl {
   std::string kind;
   CostModelOptions options;
@@ -401,9 +433,9 @@ struct SequenceModel::Impl {
 
   Impl(const std::string &k, const CostModelOptions &o)
       : kind(k), options(o), scoring(o.cache_line_bytes) {
-    WT_USER_CHECK(o.get_int("members") >= 1 && o.get_int("members") <= 16, BadArgument,
-                  "option members of cost model '" << kind << "' must be in 1..16, got "
-                                                   << o.get_int("members"));
+    WT_USER_CHECK(o.get_int("members") >= 1 && o.get_int("members") <= kMaxMembers, BadArgument,
+                  "option members of cost model '" << kind << "' must be in 1.." << kMaxMembers
+                                                   << ", got " << o.get_int("members"));
     Member check(kind, options);  // refuses bad options now, not at first use
   }
 
@@ -411,11 +443,14 @@ struct SequenceModel::Impl {
   /// model of one member would train.
   void make_members(int64_t count) {
     members.clear();
-    for (int64_t i = 0; i < count; ++i) {
-      CostModelOptions o = options;
-      o.seed += static_cast<uint64_t>(i);
-      members.push_back(std::make_unique<Member>(kind, o));
-    }
+    for (int64_t i = 0; i < count; ++i)
+      members.push_back(std::make_unique<Member>(kind, member_options(i)));
+  }
+
+  CostModelOptions member_options(int64_t i) const {
+    CostModelOptions o = options;
+    o.seed += static_cast<uint64_t>(i);
+    return o;
   }
 
   void ensure_weights() {
@@ -448,13 +483,17 @@ void SequenceModel::Impl::load(const std::string &path) {
                        << ", this build needs " << value.dump()
                        << " (retrain with `worldtune train --model " << kind << "`)");
   const bool several = j.contains("members");
-  WT_USER_CHECK(
-      !several || (j["members"].is_array() && !j["members"].empty() && j["members"].size() <= 16),
-      BadModel, path << ": 'members' must be a list of 1 to 16 networks");
-  make_members(several ? static_cast<int64_t>(j["members"].size()) : 1);
-  for (size_t i = 0; i < members.size(); ++i)
-    members[i]->load(several ? j["members"][i] : j,
-                     several ? path + " (member " + std::to_string(i + 1) + ")" : path);
+  WT_USER_CHECK(!several || (j["members"].is_array() && !j["members"].empty() &&
+                             static_cast<int64_t>(j["members"].size()) <= kMaxMembers),
+                BadModel,
+                path << ": 'members' must be a list of 1 to " << kMaxMembers << " networks");
+  std::vector<std::unique_ptr<Member>> loaded;  // the model keeps its networks if one fails
+  for (size_t i = 0; i < (several ? j["members"].size() : 1); ++i) {
+    loaded.push_back(std::make_unique<Member>(kind, member_options(static_cast<int64_t>(i))));
+    loaded.back()->load(several ? j["members"][i] : j, path,
+                        several ? " (member " + std::to_string(i + 1) + ")" : "");
+  }
+  members = std::move(loaded);
 }
 
 SequenceModel::SequenceModel(const std::string &kind,
@@ -489,30 +528,9 @@ void SequenceModel::pretrain(const std::vector<search::MeasuredState> &train,
   // Held-out workloads calibrate as the search will use it: on tasks the network did not see.
   bool held_out = false;
   for (const ExampleGroup &g : valid_groups) held_out = held_out || g.examples.size() >= 2;
-  const bool epochs = impl_->options.get_int("epochs") > 0;
-  for (auto &m : impl_->members) {
-    auto m0 = std::chrono::steady_clock::now();
-    double best = std::nan("");
-    if (epochs)
-      best = m->train_epochs(train_groups, valid_groups);
-    else
-      WT_USER_CHECK(m->has_weights, BadArgument,
-                    impl_->kind << ": epochs=0 only refits the score calibration of weights given "
-                                << "with `train --init`");
-    m->calibrate(held_out ? valid_groups : train_groups);
-    m->calibrated_on_corpus = true;
-    std::cerr << impl_->kind << " (seed " << m->options.seed << "): score calibration slope "
-              << m->calibration.slope << "\n";
-    if (epochs)  // else the loaded weights' training stands
-      m->trained = {{"train_programs", train.size()},
-                    {"valid_programs", valid.size()},
-                    {"best_valid_loss", best},
-                    {"seconds", seconds_since(m0)},
-                    {"seed", m->options.seed},
-                    {"gain_exponent", m->gain_exponent()},
-                    {"aux_weight", aux}};
-    m->trained["calibrated_on"] = held_out ? "held-out workloads" : "training workloads";
-  }
+  const nlohmann::json corpus = {{"train_programs", train.size()},
+                                 {"valid_programs", valid.size()}};
+  for (auto &m : impl_->members) m->pretrain(train_groups, valid_groups, held_out, corpus);
 }
 
 std::vector<float> SequenceModel::predict(const search::SearchTask &task,
@@ -544,7 +562,7 @@ std::vector<float> SequenceModel::predict(const search::SearchTask &task,
   }
   for (size_t m = 0; m < impl_->members.size(); ++m)
     raw[m] = impl_->members[m]->calibrated(task, std::move(raw[m]));
-  return geometric_mean(raw);
+  return combine_members(raw);
 }
 
 void SequenceModel::save(const std::string &path) const {
