@@ -314,22 +314,19 @@ TEST(SequenceModels, BadOptionsAndNothingToLearnAreClearErrors) {
               SequenceModel("tlp", tlp_option_specs(), o).predict({}, {});
             }).find("d=30 must be a multiple of its 4 attention heads"),
             std::string::npos);
-  o.values["d"] = 0;
-  EXPECT_NE(message([&] {
-              SequenceModel("world", world_option_specs(), o);
-            }).find("option d of cost model 'world' must be in 1..1024, got 0"),
+  // Options the world model refuses when it is made, each named with its range.
+  auto refused = [&](const char *option, nlohmann::json value) {
+    cost_model::CostModelOptions bad = untrained_options();
+    bad.values[option] = value;
+    return message([&] { SequenceModel("world", world_option_specs(), bad); });
+  };
+  EXPECT_NE(refused("d", 0).find("option d of cost model 'world' must be in 1..1024, got 0"),
             std::string::npos);
-  o.values["d"] = 64;
-  o.values["members"] = 0;
-  EXPECT_NE(message([&] {
-              SequenceModel("world", world_option_specs(), o);
-            }).find("option members of cost model 'world' must be in 1..16, got 0"),
-            std::string::npos);
-  o.values["members"] = 1;
-  o.values["gain_exponent"] = -1.0;
-  EXPECT_NE(message([&] {
-              SequenceModel("world", world_option_specs(), o);
-            }).find("option gain_exponent of cost model 'world' must be at least 0"),
+  EXPECT_NE(
+      refused("members", 0).find("option members of cost model 'world' must be in 1..16, got 0"),
+      std::string::npos);
+  EXPECT_NE(refused("gain_exponent", -1.0)
+                .find("option gain_exponent of cost model 'world' must be at least 0"),
             std::string::npos);
   Data d = make_data(1, 25);  // one program: no pair to rank
   SequenceModel m("world", world_option_specs(), untrained_options());
