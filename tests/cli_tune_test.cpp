@@ -91,6 +91,15 @@ TEST(CliTune, TwoWorkloadsShareTheBudgetAndTheModelIsSaved) {
       "--min-repeat-ms 1 --load-model " +
       dir.file("m.json") + " --records " + dir.file("r2.jsonl"));
   EXPECT_EQ(again.exit_code, 0) << again.out;
+  // Other weights under the same file name are another run: its resume is refused.
+  std::ofstream(dir.file("m.json"), std::ios::app) << "\n";
+  auto other = run_cli(
+      "tune --workload matmul:M=32,N=32,K=32 --trials 16 --population 128 --min-repeat-ms 1 "
+      "--resume --load-model " +
+      dir.file("m.json") + " --records " + dir.file("r2.jsonl"));
+  EXPECT_EQ(other.exit_code, 2) << other.out;
+  EXPECT_NE(other.out.find("model_digest was \"fnv1a64:"), std::string::npos) << other.out;
+  EXPECT_EQ(read_records(dir.file("r2.jsonl")).size(), 8u);
   auto bad = run_cli(kSmall + "--load-model " + dir.file("nope.json") + " --records " +
                      dir.file("r3.jsonl"));
   EXPECT_EQ(bad.exit_code, 2);

@@ -9,6 +9,8 @@
 #include "cost_model/xgb_model.h"
 #include "labelled_states.h"
 #include "measure_test_util.h"
+#include "support/settings_file.h"
+#include "world/sequence_model.h"
 #include "worldtune/error.h"
 
 namespace worldtune::cost_model {
@@ -184,6 +186,29 @@ TEST(CostModelTable, OptionsAreTypedAndChecked) {
   EXPECT_EQ(cost_model_names(), (std::vector<std::string>{"random", "xgb", "world", "tlp"}));
   EXPECT_FALSE(make_cost_model("random", {})->guides_search());
   EXPECT_TRUE(make_cost_model("xgb", {})->guides_search());
+}
+
+TEST(CostModelTable, RunsKnowTheDigestOfTheWeightsTheyStartFrom) {
+  testing::ScratchDir dir;
+  std::ofstream(dir.file("a")) << "a";
+  std::ofstream(dir.file("empty")).flush();
+  EXPECT_EQ(file_digest(dir.file("a")), "fnv1a64:af63dc4c8601ec8c");  // FNV-1a's known answers
+  EXPECT_EQ(file_digest(dir.file("empty")), "fnv1a64:cbf29ce484222325");
+  try {
+    file_digest(dir.file("nope.json"));
+    ADD_FAILURE() << "a missing file has no digest";
+  } catch (const UserError &e) {
+    EXPECT_NE(std::string(e.what()).find("nope.json"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(starting_weights_digest("xgb", "", {}), "");  // from scratch
+  EXPECT_EQ(starting_weights_digest("xgb", dir.file("a"), {}), file_digest(dir.file("a")));
+  // world and tlp start from their shipped weights unless told not to.
+  EXPECT_EQ(starting_weights_digest("world", "", {}), file_digest(world::default_weights("world")));
+  EXPECT_NE(starting_weights_digest("tlp", "", {}), starting_weights_digest("world", "", {}));
+  CostModelOptions fresh;
+  set_model_options("world", {"pretrained=false"}, fresh);
+  EXPECT_EQ(starting_weights_digest("world", "", fresh), "");
+  EXPECT_EQ(starting_weights_digest("world", dir.file("a"), fresh), file_digest(dir.file("a")));
 }
 
 }  // namespace

@@ -250,6 +250,16 @@ TEST(ExperimentRunner, ResumesWithoutRepeatingFinishedRunsAndNamesWhatAChangeInv
   EXPECT_EQ(fake.calls.size(), 4u);  // rerun, the old records set aside, not deleted
   EXPECT_TRUE(fs::exists(dir.file("out/invalidated")));
   EXPECT_FALSE(fs::is_empty(dir.file("out/invalidated")));
+
+  // Other weights under the same file name (the CLI sets the digest): another run.
+  c.methods[1].model_digest = "fnv1a64:0123456789abcdef";
+  std::ostringstream replaced;
+  print_plan(c, options_in(dir), replaced);
+  EXPECT_NE(replaced.str().find("invalidated  world-offline_s1_matmul_M_16_N_16_K_16 (70 trials): "
+                                "model_digest was \"\", now \"fnv1a64:0123456789abcdef\""),
+            std::string::npos)
+      << replaced.str();
+  EXPECT_NE(replaced.str().find("finished     random_s1_matmul_M_16_N_16_K_16"), std::string::npos);
 }
 
 TEST(ExperimentRunner, ReportsRunOnceAndTheMarkdownCopyLinksTheImageFromWhereItIs) {

@@ -142,6 +142,10 @@ TEST(Tune, RefusesRecordsItCannotContinue) {
   TuneOptions same = o;
   same.resume = true;
   expect_user_error([&] { run(same, "random"); }, "cost_model was \"xgb\", now \"random\"");
+  TuneOptions other_weights = same;  // the model's weights file was replaced meanwhile
+  other_weights.model_digest = "fnv1a64:0123456789abcdef";
+  expect_user_error([&] { run(other_weights); },
+                    "model_digest was \"\", now \"fnv1a64:0123456789abcdef\"");
   // Another target.
   std::string line = lines_of(o.records)[0];
   nlohmann::json j = nlohmann::json::parse(line);

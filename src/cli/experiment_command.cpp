@@ -33,18 +33,19 @@ int launch(const std::vector<std::string> &args, const std::string &log) {
 }
 
 /// What only the cost-model table and the file system know, checked before hours of runs: the
-/// methods' model options and files, the reports' executables.
-void check_config(const experiment::ExperimentConfig &c) {
-  for (const experiment::MethodSpec &m : c.methods) {
-    try {
-      cost_model::CostModelOptions mo;
-      cost_model::set_model_options(m.cost_model, m.model_options, mo);
-    } catch (const UserError &e) {
-      throw UserError(e.kind(), c.path + ": method '" + m.name + "': " + e.what());
-    }
+/// methods' model options and files, the reports' executables. Sets each method's model_digest.
+void check_config(experiment::ExperimentConfig &c) {
+  for (experiment::MethodSpec &m : c.methods) {
     WT_USER_CHECK(
         m.load_model.empty() || std::filesystem::is_regular_file(m.load_model), BadArgument,
         c.path << ": method '" << m.name << "': load_model '" << m.load_model << "' is no file");
+    try {
+      cost_model::CostModelOptions mo;
+      cost_model::set_model_options(m.cost_model, m.model_options, mo);
+      m.model_digest = cost_model::starting_weights_digest(m.cost_model, m.load_model, mo);
+    } catch (const UserError &e) {
+      throw UserError(e.kind(), c.path + ": method '" + m.name + "': " + e.what());
+    }
   }
   for (const auto &r : c.reports) {
     const std::string &program = r.command.front();

@@ -62,6 +62,7 @@ int run_tune(const TuneCommandOptions &o) {
   if (!o.load_model.empty()) model->load(o.load_model);
   tune::TuneOptions to = o.tune;
   to.model_file = o.load_model;
+  to.model_digest = cost_model::starting_weights_digest(o.cost_model, o.load_model, mo);
   to.model_options = mo.values;
   tune::TuneReport rep = tune::tune(to, *model, std::cout);
 

@@ -3,6 +3,7 @@
 
 #include "cost_model/random_model.h"
 #include "cost_model/xgb_model.h"
+#include "support/settings_file.h"
 #include "support/strings.h"
 #include "world/sequence_model.h"
 #include "worldtune/error.h"
@@ -26,14 +27,16 @@ const std::vector<CostModelEntry> &cost_model_table() {
        world::world_option_specs(),
        [](const CostModelOptions &o) {
          return std::make_unique<world::SequenceModel>("world", world::world_option_specs(), o);
-       }},
+       },
+       [](const CostModelOptions &o) { return world::shipped_weights("world", o); }},
       {"tlp",
        "TLP-style sequence baseline: self-attention over the same step tokens, no latent state "
        "or transition (Zhai et al. 2023); same encoder, head, corpus and training as world",
        world::tlp_option_specs(),
        [](const CostModelOptions &o) {
          return std::make_unique<world::SequenceModel>("tlp", world::tlp_option_specs(), o);
-       }},
+       },
+       [](const CostModelOptions &o) { return world::shipped_weights("tlp", o); }},
   };
   return table;
 }
@@ -129,6 +132,15 @@ std::unique_ptr<search::CostModel> load_cost_model(const std::string &path,
   std::unique_ptr<search::CostModel> model = make_cost_model(name, std::move(options));
   model->load(path);
   return model;
+}
+
+std::string starting_weights_digest(const std::string &name, const std::string &load_model,
+                                    CostModelOptions options) {
+  const CostModelEntry &e = find_cost_model(name);
+  std::string path = load_model;
+  if (path.empty() && e.shipped_weights)
+    path = e.shipped_weights(with_defaults(std::move(options), e.options));
+  return path.empty() ? "" : file_digest(path);
 }
 
 }  // namespace worldtune::cost_model

@@ -19,6 +19,9 @@ struct CostModelEntry {
   std::string summary;
   std::vector<ModelOptionSpec> options;
   std::function<std::unique_ptr<search::CostModel>(const CostModelOptions &)> make;
+  /// The weights file the model loads when no model file is given, for options with defaults
+  /// filled in ("": it starts from none); null for a model that never loads one.
+  std::function<std::string(const CostModelOptions &)> shipped_weights = nullptr;
 };
 
 /// Every registered model, in the order `worldtune models` lists them.
@@ -41,5 +44,12 @@ std::unique_ptr<search::CostModel> make_cost_model(const std::string &name,
 /// need not be told which kind it is. Throws UserError(BadModel) naming the file.
 std::unique_ptr<search::CostModel> load_cost_model(const std::string &path,
                                                    CostModelOptions options);
+
+/// The digest (file_digest) of the weights a run of `name` starts from: `load_model` when given,
+/// else the shipped weights its entry loads with `options`; "" when it starts from none. Run
+/// settings record it, so that weights replaced under the same file name are a changed setting.
+/// Throws as find_cost_model, and an Io error naming a weights file that cannot be read.
+std::string starting_weights_digest(const std::string &name, const std::string &load_model,
+                                    CostModelOptions options);
 
 }  // namespace worldtune::cost_model

@@ -349,6 +349,7 @@ nlohmann::json RunSpec::identity(const ExperimentConfig &c) const {
   return {{"workload", workload},
           {"cost_model", method->cost_model},
           {"load_model", method->load_model},
+          {"model_digest", method->model_digest},
           {"model_options", method->model_options},
           {"no_warmup", method->no_warmup},
           {"seed", seed},

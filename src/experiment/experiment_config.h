@@ -24,6 +24,9 @@ struct MethodSpec {
   bool no_warmup = false;
   int64_t trials = 0;           ///< this method's budget per run (0: the experiment's)
   std::vector<uint64_t> seeds;  ///< this method's seeds (empty: the experiment's)
+  /// file_digest of the weights its runs start from ("": none). Set by the CLI, which knows the
+  /// cost models' shipped weights; part of each run's identity.
+  std::string model_digest;
 };
 
 struct ExperimentConfig {

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <vector>
 
 #include "worldtune/error.h"
 
@@ -32,15 +33,41 @@ std::string option_assignment(const std::string &name, const nlohmann::json &val
   return name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
 }
 
+namespace {
+
+/// null, "", [] or {}: what a setting added later holds when it is not used.
+bool left_empty(const nlohmann::json &value) {
+  return value.is_string() ? value.get_ref<const std::string &>().empty() : value.empty();
+}
+
+}  // namespace
+
 std::optional<SettingChange> changed_setting(const nlohmann::json &was, const nlohmann::json &now) {
   for (const auto &[key, value] : now.items()) {
     if (!was.contains(key)) {
-      if (value.empty()) continue;
+      if (left_empty(value)) continue;
       return SettingChange{key, nullptr, value};
     }
     if (was[key] != value) return SettingChange{key, was[key], value};
   }
   return std::nullopt;
+}
+
+std::string file_digest(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  WT_USER_CHECK(in.good(), Io, "cannot open " << path);
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a's offset basis and prime
+  std::vector<char> chunk(1 << 16);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i) {
+      hash ^= static_cast<unsigned char>(chunk[static_cast<size_t>(i)]);
+      hash *= 1099511628211ull;
+    }
+  }
+  WT_USER_CHECK(in.eof(), Io, "cannot read " << path);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return std::string("fnv1a64:") + hex;
 }
 
 }  // namespace worldtune

@@ -29,8 +29,13 @@ struct SettingChange {
 };
 
 /// The first key of `now` whose value differs from the one in `was`, or nothing when all match.
-/// A key that `was` lacks matches a value left empty: settings added later keep old files
-/// resumable.
+/// A key that `was` lacks matches a value left empty (null, "", [] or {}): settings added later
+/// keep old files resumable.
 std::optional<SettingChange> changed_setting(const nlohmann::json &was, const nlohmann::json &now);
+
+/// What a run's settings record of a file it reads whole (the weights a model starts from):
+/// "fnv1a64:" and the 64-bit FNV-1a hash of its bytes in hex, so that a file replaced under the
+/// same name is a changed setting. An Io error naming the path when it cannot be read.
+std::string file_digest(const std::string &path);
 
 }  // namespace worldtune

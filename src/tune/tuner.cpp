@@ -352,6 +352,7 @@ nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int 
           {"per_round", per_round},
           {"cost_model", model},
           {"model_file", o.model_file},
+          {"model_digest", o.model_digest},
           {"model_options", o.model_options},
           {"population", p.evolutionary_search_population},
           {"generations", p.evolutionary_search_num_iters},

@@ -33,6 +33,9 @@ struct TuneOptions {
   search::SearchParams search;
   TaskSchedulerParams scheduler;
   std::string model_file;  ///< the model file the cost model was loaded from ("" for none)
+  /// file_digest of the weights the model started from (the model file or the shipped weights;
+  /// "" for none): a resume with other weights under the same file name is refused.
+  std::string model_digest;
   /// The cost model's options given (--model-option), kept in the run settings.
   nlohmann::json model_options = nlohmann::json::object();
   bool verbose = true;  ///< progress on the output stream

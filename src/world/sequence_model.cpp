@@ -77,6 +77,10 @@ std::string default_weights(const std::string &kind) {
   return std::string(WORLDTUNE_MODELS_DIR) + "/" + kind + ".json";
 }
 
+std::string shipped_weights(const std::string &kind, const CostModelOptions &options) {
+  return options.get_bool("pretrained") ? default_weights(kind) : "";
+}
+
 namespace {
 
 /// Bump when tokens, rows, summary, hardware vector or the network's layout change meaning:
@@ -460,7 +464,7 @@ struct SequenceModel::Impl {
       for (auto &m : members) m->fresh_net();
       return;
     }
-    std::string path = default_weights(kind);
+    std::string path = shipped_weights(kind, options);
     WT_USER_CHECK(std::filesystem::exists(path), BadModel,
                   "no " << kind << " weights at " << path << ": train them with `worldtune train "
                         << "--model " << kind << "`, give a model file, or set --model-option "

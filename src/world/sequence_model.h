@@ -32,6 +32,9 @@ std::vector<cost_model::ModelOptionSpec> world_option_specs();
 
 /// Where the shipped weights of `kind` are read from when no model file is given.
 std::string default_weights(const std::string &kind);
+/// The weights a model of `kind` with these options (defaults filled in) loads when no model
+/// file is given: default_weights(kind) when pretrained, else "" (it starts from random ones).
+std::string shipped_weights(const std::string &kind, const cost_model::CostModelOptions &options);
 
 class SequenceModel : public search::CostModel {
  public:
