@@ -110,8 +110,25 @@ TEST(CliResults, AnExperimentTunesComparesAndReportsThenOnlyRewritesItsTables) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("runs      2: 2 finished before, 0 run now"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("compare   "), std::string::npos) << r.out;
+  // A kernel that failed in one pass has no figure, whatever the other passes measured.
+  std::string pass2 = dir.file("out/compare/pass-2/matmul_M_16_N_16_K_16.json");
+  nlohmann::json saved = nlohmann::json::parse(testing::slurp(pass2));
+  for (auto &result : saved["results"])
+    if (result["name"] == "naive") result["cost"] = 0.0, result["error"] = "RuntimeError: crashed";
+  std::ofstream(pass2) << saved.dump();
+  r = run_cli(cmd + " --no-compare");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  md = testing::slurp(dir.file("out/results.md"));
+  EXPECT_TRUE(std::regex_search(md, std::regex(R"(\| `matmul:M=16,N=16,K=16` \| [0-9.]+ \| )"
+                                               R"([0-9.]+ \| failed \|)")))
+      << md;
+  csv = testing::slurp(dir.file("out/results.csv"));
+  at = csv.find(naive_row);
+  ASSERT_NE(at, std::string::npos) << csv;
+  EXPECT_EQ(std::stod(csv.substr(at + naive_row.size())), 0.0) << csv;
+  EXPECT_NE(csv.find("RuntimeError: crashed"), std::string::npos) << csv;  // its error kept
   // A pass that is missing (and not measured again) is named in its row; the claim needs all.
-  std::filesystem::remove(dir.file("out/compare/pass-2/matmul_M_16_N_16_K_16.json"));
+  std::filesystem::remove(pass2);
   r = run_cli(cmd + " --no-compare");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   md = testing::slurp(dir.file("out/results.md"));

@@ -246,6 +246,8 @@ TEST(SettingsFile, ResumesCompareKeyByKeyAndRefuseOtherFiles) {
   now = was;
   now["model_options"] = nlohmann::json::object();  // added later, left empty: still matches
   now["model_digest"] = "";
+  now["local_share"] = 0.0;
+  now["online"] = false;
   EXPECT_FALSE(changed_setting(was, now));
   now["guide"] = "xgb";  // added later with a value: a change from nothing
   c = changed_setting(was, now);

@@ -86,6 +86,16 @@ TEST(ExperimentConfig, ReadsMethodsSeedsAndMeasurementAndExpandsToRuns) {
   runs = plan_runs(c);
   ASSERT_EQ(runs.size(), 6u);
   EXPECT_EQ(runs[2].id, "world-offline_s5_matmul_M_16_N_16_K_16");
+  json local = base_config();
+  local["methods"][1]["local_share"] = 0.5;  // tune --local-share, part of the run's identity
+  c = read_experiment_config(write_config(dir, local), kModels);
+  runs = plan_runs(c);
+  EXPECT_EQ(runs[2].identity(c)["local_share"], 0.5);
+  args = runs[2].tune_args(c, "r.jsonl", false);
+  ASSERT_NE(std::find(args.begin(), args.end(), "--local-share"), args.end());
+  EXPECT_EQ(*(std::find(args.begin(), args.end(), "--local-share") + 1), "0.5");
+  args = runs[0].tune_args(c, "r.jsonl", false);  // Ansor's search: no flag
+  EXPECT_EQ(std::find(args.begin(), args.end(), "--local-share"), args.end());
 }
 
 TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
@@ -122,6 +132,11 @@ TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
   j = base_config();
   j["checkpoints"] = {64, 100};
   EXPECT_NE(refused(j).find("100 is beyond every method's budget (at most 70 trials)"),
+            std::string::npos)
+      << refused(j);
+  j = base_config();
+  j["methods"][1]["local_share"] = 2;
+  EXPECT_NE(refused(j).find("methods[1].local_share must be a number from 0 to 1"),
             std::string::npos)
       << refused(j);
   j = base_config();

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cost_model/cost_model_registry.h"
+#include "schedule/transform_step.h"
 #include "search/mutation_rules.h"
 #include "search/sketch_policy.h"
 #include "test_states.h"
@@ -158,6 +159,44 @@ TEST(SketchPolicy, EvolutionPrefersWhatTheModelScoresHigh) {
   };
   EXPECT_GT(mean(best), mean(init));
   EXPECT_GE(model.predict(policy.task(), {best.front()})[0], 16.0f);
+}
+
+/// How many steps of `a` differ from `b`'s (every one when the lists differ in length).
+size_t steps_apart(const State &a, const State &b) {
+  if (a.steps().size() != b.steps().size()) return a.steps().size() + b.steps().size();
+  size_t apart = 0;
+  for (size_t i = 0; i < a.steps().size(); ++i)
+    apart += schedule::step_to_json(a.steps()[i]) != schedule::step_to_json(b.steps()[i]);
+  return apart;
+}
+
+TEST(SketchPolicy, ALocalShareSearchesAroundTheFastestMeasured) {
+  auto task = task_of("matmul:M=64,N=64,K=64");
+  // Round 2 after a first round in which one state alone ran: the picks' distances from it.
+  auto second_round = [&](double share) {
+    SearchParams p = small_params();
+    p.local_share = share;
+    auto model = cost_model::make_cost_model("random", {});
+    SketchPolicy policy(task, p, 7);
+    std::vector<State> first = policy.next_batch(*model, 16, 16);
+    for (size_t i = 0; i < first.size(); ++i) {
+      MeasureResult r;
+      r.costs = {i == 0 ? 1e-3 : kFailedCost};
+      r.error = i == 0 ? MeasureErrorCode::NoError : MeasureErrorCode::RuntimeDevice;
+      policy.record(first[i], r);
+    }
+    std::vector<size_t> apart;
+    for (const State &s : policy.next_batch(*model, 16, 16))
+      apart.push_back(steps_apart(s, first[0]));
+    return apart;
+  };
+  std::vector<size_t> local = second_round(0.5), ansor = second_round(0);
+  ASSERT_EQ(local.size(), 16u);
+  for (size_t i = 0; i < 8; ++i) EXPECT_LE(local[i], 3u) << i;  // one mutation away
+  size_t near = 0;
+  for (size_t d : ansor) near += d <= 3;
+  EXPECT_LE(near, 4u);                  // Ansor's search alone rarely comes this close
+  EXPECT_EQ(second_round(0.5), local);  // deterministic
 }
 
 }  // namespace

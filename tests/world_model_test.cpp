@@ -352,6 +352,28 @@ TEST(WorldModel, FineTunesOnTheRunsMeasurementsOnlyWhenOnline) {
   EXPECT_EQ(by_default.predict(*d.task, d.states), before);
 }
 
+// A model of several networks fine-tunes each of them on the run's measurements.
+TEST(WorldModel, OnlineFineTuningTunesEveryNetworkOfAnEnsemble) {
+  testing::ScratchDir dir;
+  Data d = make_data(100, 24);
+  cost_model::CostModelOptions o = untrained_options();
+  o.values["members"] = 2, o.values["online"] = true, o.values["finetune_steps"] = 3;
+  SequenceModel m("world", world_option_specs(), o);
+  std::vector<float> before = m.predict(*d.task, d.states);
+  auto members_params = [&](const std::string &file) {
+    m.save(dir.file(file));
+    nlohmann::json j;
+    std::ifstream(dir.file(file)) >> j;
+    return std::vector<nlohmann::json>{j["members"][0]["params"], j["members"][1]["params"]};
+  };
+  std::vector<nlohmann::json> was = members_params("before.json");
+  m.update(measured(d, 0, 64));
+  std::vector<nlohmann::json> now = members_params("after.json");
+  EXPECT_NE(was[0], now[0]);
+  EXPECT_NE(was[1], now[1]);
+  EXPECT_NE(m.predict(*d.task, d.states), before);
+}
+
 TEST(WorldModel, AFixedStepCountFineTunesTheSameWhateverTheTimeAndTheHeadAlone) {
   Data d = make_data(100, 24);
   auto tuned = [&](bool head_only, int64_t budget_ms) {

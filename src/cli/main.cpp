@@ -108,6 +108,11 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
       ->add_option("--generations", o.tune.search.evolutionary_search_num_iters,
                    "evolutionary search generations")
       ->check(integer_in(0, kIntMax));
+  t.cmd
+      ->add_option("--local-share", o.tune.search.local_share,
+                   "after the first round, this share of each round's picks are the model's best "
+                   "one-mutation neighbours of the fastest measured schedules (0: Ansor's search)")
+      ->check(CLI::Range(0.0, 1.0));
   add_measure_flags(t.cmd, o.tune.measure, t.check);
 }
 

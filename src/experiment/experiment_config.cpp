@@ -92,8 +92,10 @@ bool is_file_name(const std::string &s) {
 }
 
 MethodSpec read_method(const json &m, const At &at, const std::vector<std::string> &models) {
-  refuse_unknown_keys(
-      m, {"name", "cost_model", "load_model", "model_options", "no_warmup", "trials", "seeds"}, at);
+  refuse_unknown_keys(m,
+                      {"name", "cost_model", "load_model", "model_options", "no_warmup",
+                       "local_share", "trials", "seeds"},
+                      at);
   MethodSpec s;
   s.cost_model = get_string(m, "cost_model", at, "");
   WT_USER_CHECK(!s.cost_model.empty(), BadArgument, at.str() << " needs a \"cost_model\"");
@@ -111,6 +113,12 @@ MethodSpec read_method(const json &m, const At &at, const std::vector<std::strin
     WT_USER_CHECK(m["no_warmup"].is_boolean(), BadArgument,
                   (at / "no_warmup").str() << " must be true or false");
     s.no_warmup = m["no_warmup"].get<bool>();
+  }
+  if (m.contains("local_share")) {
+    const json &v = m["local_share"];
+    WT_USER_CHECK(v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 1, BadArgument,
+                  (at / "local_share").str() << " must be a number from 0 to 1");
+    s.local_share = v.get<double>();
   }
   if (m.contains("trials")) s.trials = get_positive(m["trials"], at / "trials");
   s.seeds = get_list<uint64_t>(m, "seeds", at, seed_value);
@@ -352,6 +360,7 @@ nlohmann::json RunSpec::identity(const ExperimentConfig &c) const {
           {"model_digest", method->model_digest},
           {"model_options", method->model_options},
           {"no_warmup", method->no_warmup},
+          {"local_share", method->local_share},
           {"seed", seed},
           // tune's round size is min(64, budget): below 64 trials a budget is a different search
           {"per_round", std::min<int64_t>(64, trials)},
@@ -374,6 +383,8 @@ std::vector<std::string> RunSpec::tune_args(const ExperimentConfig &c, const std
   if (!method->load_model.empty()) a.insert(a.end(), {"--load-model", method->load_model});
   for (const std::string &o : method->model_options) a.insert(a.end(), {"--model-option", o});
   if (method->no_warmup) a.push_back("--no-warmup");
+  if (method->local_share > 0)
+    a.insert(a.end(), {"--local-share", format("%.17g", method->local_share)});
   if (resume) a.push_back("--resume");
   a.insert(a.end(), c.measure_flags.begin(), c.measure_flags.end());
   return a;

@@ -187,6 +187,7 @@ std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
   o.seed = run.seed;
   o.model_file = run.method->load_model;
   o.model_digest = run.method->model_digest;
+  o.search.local_share = run.method->local_share;
   o.model_options = was["model_options"];
   if (auto change =
           changed_setting(was, tune::run_settings(o, run.method->cost_model, tune::round_size(o))))

@@ -21,6 +21,10 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 /// Scores at or below this are invalid states (the models give -inf).
 constexpr float kInvalidScore = -1e10f;
 
+/// neighbours_of_bests: the fastest measured states mutated, and how many mutants are scored.
+constexpr size_t kLocalParents = 8;
+constexpr size_t kLocalMutants = 512;
+
 }  // namespace
 
 SketchPolicy::SketchPolicy(std::shared_ptr<const SearchTask> task, SearchParams params,
@@ -146,24 +150,29 @@ std::vector<State> SketchPolicy::next_batch(CostModel &model, int n, int max_pic
        ++attempt) {
     std::vector<State> population = sample_init_population(model);
     // Inject the best measured states (by throughput).
-    std::vector<size_t> order(measured_states_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return measured_throughputs_[a] > measured_throughputs_[b];
-    });
+    std::vector<size_t> order = fastest_measured();
     int inject = std::min<int>(static_cast<int>(order.size()),
                                static_cast<int>(params_.sample_init_use_measured_ratio *
                                                 params_.evolutionary_search_population));
     for (int i = 0; i < inject; ++i) population.push_back(measured_states_[order[i]]);
     stats_.population = static_cast<int>(population.size());
-
     int num_random = static_cast<int>(params_.eps_greedy * n);
+    // Drawn only when asked, so that Ansor's search alone keeps its random stream.
+    int num_local = measured_states_.empty()
+                        ? 0
+                        : std::min(n - num_random, static_cast<int>(params_.local_share * n));
+    std::vector<State> local;
+    if (num_local > 0) local = neighbours_of_bests(model, num_local);
+
     std::vector<State> random_states;
     for (int i = 0; i < num_random * 3 && !population.empty(); ++i)
       random_states.push_back(population[rng_.uniform(population.size())]);
     std::vector<State> best = evolutionary_search(model, population, 2 * n);
 
-    // Eps-greedy: the first n - num_random prefer the best, the rest prefer random states.
+    // The neighbours first, then eps-greedy: up to n - num_random prefer the best, the rest
+    // prefer random states.
+    for (size_t i = 0; i < local.size() && static_cast<int>(picked.size()) < max_picks; ++i)
+      if (measured_keys_.insert(local[i].key()).second) picked.push_back(local[i]);
     size_t ob = 0, orand = 0;
     while (static_cast<int>(picked.size()) < std::min(n, max_picks)) {
       bool has_best = ob < best.size(), has_random = orand < random_states.size();
@@ -179,6 +188,40 @@ std::vector<State> SketchPolicy::next_batch(CostModel &model, int n, int max_pic
   }
   stats_.search_s = seconds_since(t0);
   return picked;
+}
+
+std::vector<State> SketchPolicy::neighbours_of_bests(CostModel &model, int out_size) {
+  std::vector<size_t> parents;
+  for (size_t i : fastest_measured())
+    if (measured_throughputs_[i] > 0 && parents.size() < kLocalParents) parents.push_back(i);
+  std::vector<State> mutants;
+  std::set<std::string> seen;
+  for (size_t i = 0; !parents.empty() && mutants.size() < kLocalMutants && i < 4 * kLocalMutants;
+       ++i) {
+    std::optional<State> child =
+        mutate(measured_states_[parents[i % parents.size()]], params_.annotation, rng_);
+    if (child && !measured_keys_.count(child->key()) && seen.insert(child->key()).second)
+      mutants.push_back(std::move(*child));
+  }
+  std::vector<float> scores = predict(model, mutants);
+  std::vector<size_t> order(mutants.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return scores[a] > scores[b]; });
+  std::vector<State> out;
+  for (size_t i : order)
+    if (scores[i] > kInvalidScore && static_cast<int>(out.size()) < out_size)
+      out.push_back(std::move(mutants[i]));
+  return out;
+}
+
+std::vector<size_t> SketchPolicy::fastest_measured() const {
+  std::vector<size_t> order(measured_states_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return measured_throughputs_[a] > measured_throughputs_[b];
+  });
+  return order;
 }
 
 void SketchPolicy::record(const State &state, const MeasureResult &result) {

@@ -24,6 +24,11 @@ struct SearchParams {
   int evolutionary_search_num_iters = 4;
   double evolutionary_search_mutation_prob = 0.85;
   int retry_search_one_round_on_empty = 1;
+  /// Not Ansor's: in every round after the first, this share of the picks (before eps-greedy's)
+  /// are the model's best one-mutation neighbours of the fastest measured states, so that a
+  /// model that does not learn from the run (a pretrained one held fixed) still searches around
+  /// what measured fast. 0: Ansor's search alone.
+  double local_share = 0;
   SketchParams sketch;
   AnnotationParams annotation;
 };
@@ -58,11 +63,16 @@ class SketchPolicy {
                                                    int out_size);
   /// Random valid states from the sketches (Ansor's SampleInitPopulation).
   std::vector<schedule::State> sample_init_population(CostModel &model);
+  /// Up to out_size states one mutation away from the fastest measured ones, not measured yet,
+  /// best scored first (SearchParams::local_share).
+  std::vector<schedule::State> neighbours_of_bests(CostModel &model, int out_size);
 
   const RoundStats &last_round() const { return stats_; }
 
  private:
   std::vector<float> predict(CostModel &model, const std::vector<schedule::State> &states);
+  /// Indices of the measured states, fastest first (failures last, in measured order).
+  std::vector<size_t> fastest_measured() const;
 
   std::shared_ptr<const SearchTask> task_;
   SearchParams params_;

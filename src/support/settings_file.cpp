@@ -35,9 +35,12 @@ std::string option_assignment(const std::string &name, const nlohmann::json &val
 
 namespace {
 
-/// null, "", [] or {}: what a setting added later holds when it is not used.
+/// null, "", 0, false, [] or {}: what a setting added later holds when it is off.
 bool left_empty(const nlohmann::json &value) {
-  return value.is_string() ? value.get_ref<const std::string &>().empty() : value.empty();
+  if (value.is_string()) return value.get_ref<const std::string &>().empty();
+  if (value.is_number()) return value.get<double>() == 0;
+  if (value.is_boolean()) return !value.get<bool>();
+  return value.empty();
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ struct SettingChange {
 };
 
 /// The first key of `now` whose value differs from the one in `was`, or nothing when all match.
-/// A key that `was` lacks matches a value left empty (null, "", [] or {}): settings added later
-/// keep old files resumable.
+/// A key that `was` lacks matches a value left empty or off (null, "", 0, false, [] or {}):
+/// settings added later keep old files resumable.
 std::optional<SettingChange> changed_setting(const nlohmann::json &was, const nlohmann::json &now);
 
 /// What a run's settings record of a file it reads whole (the weights a model starts from):

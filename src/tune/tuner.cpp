@@ -358,6 +358,7 @@ nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int 
           {"generations", p.evolutionary_search_num_iters},
           {"mutation_prob", p.evolutionary_search_mutation_prob},
           {"eps_greedy", p.eps_greedy},
+          {"local_share", p.local_share},
           {"task_scheduler", o.scheduler.strategy},
           {"early_stopping", o.scheduler.early_stopping},
           {"per_task_early_stopping", o.scheduler.per_task_early_stopping}};
