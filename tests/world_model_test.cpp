@@ -73,6 +73,15 @@ TEST(ScoreCalibration, FitsTheLogThroughputSlopeWithinGroups) {
   EXPECT_FLOAT_EQ(mean[0], 2);
   EXPECT_TRUE(std::isinf(mean[1]) && mean[1] < 0);
   EXPECT_FLOAT_EQ(mean[2], 3);
+  // Pessimism 1 with two networks: the lower prediction; a state they agree on keeps its score.
+  std::vector<float> low = combine_members({{4, 2, 9}, {1, 2, 1}}, 1);
+  EXPECT_FLOAT_EQ(low[0], 1);
+  EXPECT_FLOAT_EQ(low[1], 2);
+  EXPECT_FLOAT_EQ(low[2], 1);
+  // With three: mean - sd of the logs (log 1, log e, log e^2: mean 1, sd sqrt(2/3)).
+  float e = std::exp(1.0f);
+  EXPECT_NEAR(combine_members({{1}, {e}, {e * e}}, 0.5)[0], std::exp(1 - 0.5 * std::sqrt(2.0 / 3)),
+              1e-4);
 }
 
 cost_model::CostModelOptions untrained_options() {

@@ -43,17 +43,23 @@ double median_score(const std::vector<float> &scores) {
   return finite[finite.size() / 2];
 }
 
-std::vector<float> combine_members(const std::vector<std::vector<float>> &members) {
+std::vector<float> combine_members(const std::vector<std::vector<float>> &members,
+                                   double pessimism) {
   if (members.size() == 1) return members[0];
   std::vector<float> out(members.empty() ? 0 : members[0].size());
+  const double n = static_cast<double>(members.size());
   for (size_t i = 0; i < out.size(); ++i) {
-    double log_sum = 0;
+    double sum = 0, sum_sq = 0;
     bool finite = true;
     for (const std::vector<float> &m : members) {
       finite = finite && std::isfinite(m[i]) && m[i] > 0;
-      if (finite) log_sum += std::log(m[i]);
+      if (!finite) break;
+      const double log_score = std::log(m[i]);
+      sum += log_score, sum_sq += log_score * log_score;
     }
-    out[i] = finite ? static_cast<float>(std::exp(log_sum / static_cast<double>(members.size())))
+    const double mean = sum / n;
+    const double sd = std::sqrt(std::max(sum_sq / n - mean * mean, 0.0));
+    out[i] = finite ? static_cast<float>(std::exp(mean - pessimism * sd))
                     : -std::numeric_limits<float>::infinity();
   }
   return out;

@@ -25,10 +25,12 @@ struct ScoreCalibration {
 /// The median of the finite scores (0 when none): a task's center.
 double median_score(const std::vector<float> &scores);
 
-/// An ensemble's score: per state, the geometric mean of its members' calibrated scores (the
-/// mean of their predicted log throughputs); -infinity where any member has a non-finite score
-/// (a state that does not replay). One member passes through unchanged.
-std::vector<float> combine_members(const std::vector<std::vector<float>> &members);
+/// An ensemble's score: per state, exp(mean - pessimism * sd) of its members' predicted log
+/// throughputs (the logs of their calibrated scores; sd: their population standard deviation);
+/// pessimism 0 is the geometric mean, 1 with two members the lower of the two. -infinity where
+/// any member has a non-finite score (a state that does not replay). One member passes through.
+std::vector<float> combine_members(const std::vector<std::vector<float>> &members,
+                                   double pessimism = 0);
 
 /// Least-squares slope of log label on score, pooled over groups after removing each group's
 /// means; labels are normalized throughputs (0: failed, left out). Slope at least 1e-3.

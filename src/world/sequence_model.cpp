@@ -64,6 +64,10 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
       {"members", OptionType::Int, 1,
        "networks trained with seeds seed, seed+1, ...; their calibrated scores are averaged "
        "(geometric mean; training only, loaded weights keep their own)"},
+      {"pessimism", OptionType::Double, 0.0,
+       "scoring of several networks: exp(mean - pessimism * sd) of their predicted log "
+       "throughputs (0: geometric mean; 1 with two: the lower), to distrust states they disagree "
+       "on, where a search driven by the model finds its over-estimates (not Ansor's)"},
       {"hardware", OptionType::Bool, true,
        "hardware features in the head (ablation: false; training only, as d)"},
       {"threads", OptionType::Int, 0,
@@ -223,6 +227,8 @@ struct Member {
                   "option epochs of cost model '" << kind << "' must be at least 0");
     WT_USER_CHECK(o.get_double("gain_exponent") >= 0, BadArgument,
                   "option gain_exponent of cost model '" << kind << "' must be at least 0");
+    WT_USER_CHECK(o.get_double("pessimism") >= 0, BadArgument,
+                  "option pessimism of cost model '" << kind << "' must be at least 0");
   }
 
   /// The auxiliary loss needs latents after each step: none without the transition.
@@ -566,7 +572,7 @@ std::vector<float> SequenceModel::predict(const search::SearchTask &task,
   }
   for (size_t m = 0; m < impl_->members.size(); ++m)
     raw[m] = impl_->members[m]->calibrated(task, std::move(raw[m]));
-  return combine_members(raw);
+  return combine_members(raw, impl_->options.get_double("pessimism"));
 }
 
 void SequenceModel::save(const std::string &path) const {
