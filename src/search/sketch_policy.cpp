@@ -149,44 +149,49 @@ std::vector<State> SketchPolicy::next_batch(CostModel &model, int n, int max_pic
   for (int attempt = 0; attempt <= params_.retry_search_one_round_on_empty && picked.empty();
        ++attempt) {
     std::vector<State> population = sample_init_population(model);
-    // Inject the best measured states (by throughput).
-    std::vector<size_t> order = fastest_measured();
-    int inject = std::min<int>(static_cast<int>(order.size()),
-                               static_cast<int>(params_.sample_init_use_measured_ratio *
-                                                params_.evolutionary_search_population));
-    for (int i = 0; i < inject; ++i) population.push_back(measured_states_[order[i]]);
+    inject_fastest_measured(population);
     stats_.population = static_cast<int>(population.size());
-    int num_random = static_cast<int>(params_.eps_greedy * n);
+    const int num_random = static_cast<int>(params_.eps_greedy * n);
+    RoundCandidates c;
     // Drawn only when asked, so that Ansor's search alone keeps its random stream.
-    int num_local = measured_states_.empty()
-                        ? 0
-                        : std::min(n - num_random, static_cast<int>(params_.local_share * n));
-    std::vector<State> local;
-    if (num_local > 0) local = neighbours_of_bests(model, num_local);
-
-    std::vector<State> random_states;
+    const int num_local = measured_states_.empty()
+                              ? 0
+                              : std::min(n - num_random, static_cast<int>(params_.local_share * n));
+    if (num_local > 0) c.local = neighbours_of_bests(model, num_local);
     for (int i = 0; i < num_random * 3 && !population.empty(); ++i)
-      random_states.push_back(population[rng_.uniform(population.size())]);
-    std::vector<State> best = evolutionary_search(model, population, 2 * n);
-
-    // The neighbours first, then eps-greedy: up to n - num_random prefer the best, the rest
-    // prefer random states.
-    for (size_t i = 0; i < local.size() && static_cast<int>(picked.size()) < max_picks; ++i)
-      if (measured_keys_.insert(local[i].key()).second) picked.push_back(local[i]);
-    size_t ob = 0, orand = 0;
-    while (static_cast<int>(picked.size()) < std::min(n, max_picks)) {
-      bool has_best = ob < best.size(), has_random = orand < random_states.size();
-      const State *s = nullptr;
-      if (static_cast<int>(picked.size()) < n - num_random) {
-        s = has_best ? &best[ob++] : has_random ? &random_states[orand++] : nullptr;
-      } else {
-        s = has_random ? &random_states[orand++] : has_best ? &best[ob++] : nullptr;
-      }
-      if (s == nullptr) break;
-      if (measured_keys_.insert(s->key()).second) picked.push_back(*s);
-    }
+      c.random.push_back(population[rng_.uniform(population.size())]);
+    c.best = evolutionary_search(model, population, 2 * n);
+    picked = pick_unmeasured(c, n - num_random, std::min(n, max_picks));
   }
   stats_.search_s = seconds_since(t0);
+  return picked;
+}
+
+void SketchPolicy::inject_fastest_measured(std::vector<State> &population) const {
+  std::vector<size_t> order = fastest_measured();
+  int inject = std::min<int>(static_cast<int>(order.size()),
+                             static_cast<int>(params_.sample_init_use_measured_ratio *
+                                              params_.evolutionary_search_population));
+  for (int i = 0; i < inject; ++i) population.push_back(measured_states_[order[i]]);
+}
+
+std::vector<State> SketchPolicy::pick_unmeasured(const RoundCandidates &c, int prefer_best,
+                                                 int count) {
+  std::vector<State> picked;
+  for (size_t i = 0; i < c.local.size() && static_cast<int>(picked.size()) < count; ++i)
+    if (measured_keys_.insert(c.local[i].key()).second) picked.push_back(c.local[i]);
+  size_t ob = 0, orand = 0;
+  while (static_cast<int>(picked.size()) < count) {
+    bool has_best = ob < c.best.size(), has_random = orand < c.random.size();
+    const State *s = nullptr;
+    if (static_cast<int>(picked.size()) < prefer_best) {
+      s = has_best ? &c.best[ob++] : has_random ? &c.random[orand++] : nullptr;
+    } else {
+      s = has_random ? &c.random[orand++] : has_best ? &c.best[ob++] : nullptr;
+    }
+    if (s == nullptr) break;
+    if (measured_keys_.insert(s->key()).second) picked.push_back(*s);
+  }
   return picked;
 }
 

@@ -43,6 +43,13 @@ struct RoundStats {
   double search_s = 0;   ///< whole round (sampling, evolution, picking)
 };
 
+/// What one round picks from (SketchPolicy::next_batch).
+struct RoundCandidates {
+  std::vector<schedule::State> local;   ///< neighbours of the fastest measured, best scored first
+  std::vector<schedule::State> best;    ///< the evolutionary search's, best scored first
+  std::vector<schedule::State> random;  ///< eps-greedy's random states of the population
+};
+
 class SketchPolicy {
  public:
   SketchPolicy(std::shared_ptr<const SearchTask> task, SearchParams params, uint64_t seed);
@@ -73,6 +80,13 @@ class SketchPolicy {
   std::vector<float> predict(CostModel &model, const std::vector<schedule::State> &states);
   /// Indices of the measured states, fastest first (failures last, in measured order).
   std::vector<size_t> fastest_measured() const;
+  /// Ansor's injection of the fastest measured states into the initial population.
+  void inject_fastest_measured(std::vector<schedule::State> &population) const;
+  /// Up to `count` states not measured yet (they join the measured set): the local neighbours
+  /// first, then up to `prefer_best` in all preferring the search's best, the rest preferring
+  /// the random states.
+  std::vector<schedule::State> pick_unmeasured(const RoundCandidates &c, int prefer_best,
+                                               int count);
 
   std::shared_ptr<const SearchTask> task_;
   SearchParams params_;
