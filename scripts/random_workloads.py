@@ -19,6 +19,11 @@ def log_uniform(rng, lo, hi):
     return int(round(math.exp(rng.uniform(math.log(lo), math.log(hi)))))
 
 
+def k_s_p(rng, kernels):
+    k = rng.choice(kernels)
+    return {"K": k, "S": rng.choice((1, 2)), "P": rng.randint(0, k // 2)}
+
+
 def conv_common(rng, kernels, strides=(1, 2)):
     k = rng.choice(kernels)
     return {"N": 1, "H": log_uniform(rng, 7, 112), "W": log_uniform(rng, 7, 112),
@@ -76,11 +81,6 @@ FAMILIES = {
 }
 
 
-def k_s_p(rng, kernels):
-    k = rng.choice(kernels)
-    return {"K": k, "S": rng.choice((1, 2)), "P": rng.randint(0, k // 2)}
-
-
 def flops_of(worldtune, key):
     """The workload's FLOPs as `worldtune show` prints them; None when it refuses the key."""
     out = subprocess.run([worldtune, "show", "--workload", key], capture_output=True, text=True)
@@ -97,7 +97,8 @@ def listed_keys(paths):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(
+        description="random shapes of every operator family, for growing the training corpus")
     ap.add_argument("--per-family", type=int, required=True)
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--worldtune", default="build/src/cli/worldtune")

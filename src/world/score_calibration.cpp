@@ -52,15 +52,18 @@ std::vector<float> combine_members(const std::vector<std::vector<float>> &member
     double sum = 0, sum_sq = 0;
     bool finite = true;
     for (const std::vector<float> &m : members) {
-      finite = finite && std::isfinite(m[i]) && m[i] > 0;
+      finite = std::isfinite(m[i]) && m[i] > 0;
       if (!finite) break;
       const double log_score = std::log(m[i]);
       sum += log_score, sum_sq += log_score * log_score;
     }
+    if (!finite) {
+      out[i] = -std::numeric_limits<float>::infinity();
+      continue;
+    }
     const double mean = sum / n;
     const double sd = std::sqrt(std::max(sum_sq / n - mean * mean, 0.0));
-    out[i] = finite ? static_cast<float>(std::exp(mean - pessimism * sd))
-                    : -std::numeric_limits<float>::infinity();
+    out[i] = static_cast<float>(std::exp(mean - pessimism * sd));
   }
   return out;
 }

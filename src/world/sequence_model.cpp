@@ -62,8 +62,8 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
        "LambdaRank gain of a normalized throughput y: 2^(g*y) - 1 (0: y itself); a larger g "
        "weighs the order of the fastest programs more (training only)"},
       {"members", OptionType::Int, 1,
-       "networks trained with seeds seed, seed+1, ...; their calibrated scores are averaged "
-       "(geometric mean; training only, loaded weights keep their own)"},
+       "networks trained with seeds seed, seed+1, ...; their calibrated scores are combined "
+       "(geometric mean, see pessimism; training only, loaded weights keep their own)"},
       {"pessimism", OptionType::Double, 0.0,
        "scoring of several networks: exp(mean - pessimism * sd) of their predicted log "
        "throughputs (0: geometric mean; 1 with two: the lower), to distrust states they disagree "
