@@ -312,7 +312,8 @@ TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
   testing::ScratchDir dir;
   json j = base_config();
   j["workloads"] = {"matmul:M=16,N=16,K=16"};
-  j["methods"] = {{{"cost_model", "random"}}};
+  // A number option is held as the model parsed it (1.0), the experiment's `1` is still it.
+  j["methods"] = {{{"cost_model", "random"}, {"model_options", {{"pessimism", 1}}}}};
   ExperimentConfig c = read_experiment_config(write_config(dir, j), kModels);
   std::vector<RunSpec> runs = plan_runs(c);  // seeds 1 and 2
   fs::create_directories(dir.file("elsewhere"));
@@ -324,6 +325,7 @@ TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
     o.workloads = {run.workload};
     o.trials = 64;
     o.seed = run.seed == 1 ? 1 : 9;  // the second was another seed: not the run
+    o.model_options = {{"pessimism", 1.0}};
     write_json_file(records + ".run.json", tune::run_settings(o, "random", 64));
   }
   fs::rename(dir.file("elsewhere/random_s1.jsonl"),

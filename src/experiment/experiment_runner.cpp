@@ -162,13 +162,25 @@ std::string report_output(const ExperimentConfig::Report &r, size_t n, const Exp
   return output;
 }
 
-/// "online=false" for each of a run settings file's model options, sorted.
-std::vector<std::string> option_strings(const nlohmann::json &options) {
-  std::vector<std::string> out;
-  if (options.is_object())
-    for (const auto &[name, value] : options.items()) out.push_back(option_assignment(name, value));
-  std::sort(out.begin(), out.end());
-  return out;
+/// Whether a run settings file's model options are `wanted` ("name=value", as the experiment
+/// gives them). Numbers compare by value: the file holds them as the model parsed them, so the
+/// experiment's `1` is `1.0` there.
+bool same_model_options(const nlohmann::json &was, const std::vector<std::string> &wanted) {
+  if (!(was.is_object() ? was.size() == wanted.size() : wanted.empty())) return false;
+  for (const std::string &w : wanted) {
+    size_t eq = w.find('=');
+    std::string name = w.substr(0, eq), value = w.substr(eq + 1);
+    if (!was.contains(name)) return false;
+    const nlohmann::json &v = was[name];
+    if (!v.is_number()) {
+      if (option_assignment(name, v) != w) return false;
+      continue;
+    }
+    char *end = nullptr;
+    double number = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || number != v.get<double>()) return false;
+  }
+  return true;
 }
 
 /// Why the tune run recorded in `records` is not `run` ("" when it is): its run settings and the
@@ -177,9 +189,7 @@ std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
                               const std::string &records, const std::string &settings) {
   if (!fs::exists(settings)) return "no " + settings;
   nlohmann::json was = read_settings_file(settings, tune::kRunSettingsFormat);
-  std::vector<std::string> wanted = run.method->model_options;
-  std::sort(wanted.begin(), wanted.end());
-  if (option_strings(was.value("model_options", nlohmann::json())) != wanted)
+  if (!same_model_options(was.value("model_options", nlohmann::json()), run.method->model_options))
     return "model_options " + was.value("model_options", nlohmann::json()).dump();
   tune::TuneOptions o;
   o.workloads = {run.workload};
