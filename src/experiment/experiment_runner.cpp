@@ -162,25 +162,18 @@ std::string report_output(const ExperimentConfig::Report &r, size_t n, const Exp
   return output;
 }
 
-/// Whether a run settings file's model options are `wanted` ("name=value", as the experiment
-/// gives them). Numbers compare by value: the file holds them as the model parsed them, so the
-/// experiment's `1` is `1.0` there.
-bool same_model_options(const nlohmann::json &was, const std::vector<std::string> &wanted) {
-  if (!(was.is_object() ? was.size() == wanted.size() : wanted.empty())) return false;
-  for (const std::string &w : wanted) {
-    size_t eq = w.find('=');
-    std::string name = w.substr(0, eq), value = w.substr(eq + 1);
-    if (!was.contains(name)) return false;
-    const nlohmann::json &v = was[name];
-    if (!v.is_number()) {
-      if (option_assignment(name, v) != w) return false;
-      continue;
-    }
-    char *end = nullptr;
-    double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || *end != '\0' || number != v.get<double>()) return false;
+/// The experiment's "name=value" model options as a JSON object, to compare with a run settings
+/// file's: nlohmann's == compares numbers by value, and the file holds them as the model parsed
+/// them (the experiment's `1` is `1.0` there).
+nlohmann::json options_object(const std::vector<std::string> &assignments) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const std::string &a : assignments) {
+    size_t eq = a.find('=');
+    std::string text = a.substr(eq + 1);
+    nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+    out[a.substr(0, eq)] = v.is_discarded() ? nlohmann::json(text) : v;
   }
-  return true;
+  return out;
 }
 
 /// Why the tune run recorded in `records` is not `run` ("" when it is): its run settings and the
@@ -189,8 +182,9 @@ std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
                               const std::string &records, const std::string &settings) {
   if (!fs::exists(settings)) return "no " + settings;
   nlohmann::json was = read_settings_file(settings, tune::kRunSettingsFormat);
-  if (!same_model_options(was.value("model_options", nlohmann::json()), run.method->model_options))
-    return "model_options " + was.value("model_options", nlohmann::json()).dump();
+  const nlohmann::json was_options = was.value("model_options", nlohmann::json::object());
+  if (was_options != options_object(run.method->model_options))
+    return "model_options " + was_options.dump();
   tune::TuneOptions o;
   o.workloads = {run.workload};
   o.trials = run.trials;
