@@ -10,10 +10,9 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
 #include "measure_test_util.h"
@@ -140,14 +139,31 @@ TEST(CliDataset, TrainEvalAndTuneWithThePretrainedModel) {
   for (const char *w : {"matmul:M=32,N=32,K=32", "softmax:B=2,M=8,N=24", "mean over workloads"})
     EXPECT_NE(eval.out.find(w), std::string::npos) << eval.out;
   EXPECT_EQ(run_cli("eval-model --model random --corpus " + corpus).exit_code, 0);
+  // --scores: every successfully measured record once, each with the model's score.
+  std::string scores = dir.file("scores.jsonl");
+  ASSERT_EQ(run_cli("eval-model --model " + model + " --corpus " + corpus + " --scores " + scores)
+                .exit_code,
+            0);
+  std::ifstream in(scores);
+  int scored = 0;
+  std::set<std::string> workloads;
+  for (std::string line; std::getline(in, line); ++scored) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    EXPECT_TRUE(j.at("score").is_number()) << line;
+    workloads.insert(j.at("workload").get<std::string>());
+  }
+  EXPECT_EQ(workloads.size(), 3u);
+  EXPECT_GT(scored, 48);
+  EXPECT_LE(scored, 72);
 
   // --model-seed: the same seed trains the same weights, another seed other weights.
   std::map<std::string, nlohmann::json> params;  // by file name
   for (const auto &[name, seed] : {std::pair{"a", "1"}, std::pair{"b", "1"}, std::pair{"c", "2"}}) {
     std::string out = dir.file(std::string(name) + ".json");
-    auto w = run_cli("train --model world --model-option epochs=1 --model-option threads=1 "
-                     "--corpus " + corpus + " --out " + out + " --valid-share 0.3 --model-seed " +
-                     seed);
+    auto w = run_cli(
+        "train --model world --model-option epochs=1 --model-option threads=1 "
+        "--corpus " +
+        corpus + " --out " + out + " --valid-share 0.3 --model-seed " + seed);
     ASSERT_EQ(w.exit_code, 0) << w.out;
     params[name] = nlohmann::json::parse(testing::slurp(out)).at("params");
   }
@@ -177,11 +193,10 @@ TEST(CliDataset, TrainEvalAndTuneWithThePretrainedModel) {
     for (size_t i = 0; i < want.size(); ++i)
       ASSERT_NEAR(got[i], want[i], 1e-6 * (1 + std::fabs(want[i]))) << name << " " << i;
   }
-  EXPECT_EQ(run_cli("eval-model --model " + dir.file("refit.json") + " --corpus " + corpus)
-                .exit_code,
-            0);
-  auto xgb_init = run_cli("train --init " + model + " --corpus " + corpus + " --out " +
-                          dir.file("x2.json"));
+  EXPECT_EQ(
+      run_cli("eval-model --model " + dir.file("refit.json") + " --corpus " + corpus).exit_code, 0);
+  auto xgb_init =
+      run_cli("train --init " + model + " --corpus " + corpus + " --out " + dir.file("x2.json"));
   EXPECT_EQ(xgb_init.exit_code, 2);
   EXPECT_NE(xgb_init.out.find("--init: cost model 'xgb' always trains from scratch"),
             std::string::npos)

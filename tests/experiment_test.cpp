@@ -96,6 +96,16 @@ TEST(ExperimentConfig, ReadsMethodsSeedsAndMeasurementAndExpandsToRuns) {
   EXPECT_EQ(*(std::find(args.begin(), args.end(), "--local-share") + 1), "0.5");
   args = runs[0].tune_args(c, "r.jsonl", false);  // Ansor's search: no flag
   EXPECT_EQ(std::find(args.begin(), args.end(), "--local-share"), args.end());
+  EXPECT_EQ(std::find(args.begin(), args.end(), "--per-round"), args.end());
+  EXPECT_EQ(runs[0].identity(c)["per_round"], 64);
+  json rounds = base_config();
+  rounds["methods"][1]["per_round"] = 16;  // tune --per-round, part of the run's identity
+  c = read_experiment_config(write_config(dir, rounds), kModels);
+  runs = plan_runs(c);
+  EXPECT_EQ(runs[2].identity(c)["per_round"], 16);
+  args = runs[2].tune_args(c, "r.jsonl", false);
+  ASSERT_NE(std::find(args.begin(), args.end(), "--per-round"), args.end());
+  EXPECT_EQ(*(std::find(args.begin(), args.end(), "--per-round") + 1), "16");
 }
 
 TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
@@ -138,6 +148,10 @@ TEST(ExperimentConfig, RefusesUnknownKeysAndBadValuesNamingThem) {
   j["methods"][1]["local_share"] = 2;
   EXPECT_NE(refused(j).find("methods[1].local_share must be a number from 0 to 1"),
             std::string::npos)
+      << refused(j);
+  j = base_config();
+  j["methods"][0]["per_round"] = 0;
+  EXPECT_NE(refused(j).find("methods[0].per_round must be a positive integer"), std::string::npos)
       << refused(j);
   j = base_config();
   j["measure"]["threads"] = 1.5;

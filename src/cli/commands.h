@@ -65,6 +65,7 @@ int run_train(const TrainCommandOptions &o);
 struct EvalModelOptions {
   std::string model;  ///< a model file, or a model name used untrained (random)
   std::vector<std::string> corpus;
+  std::string scores;  ///< JSONL file of every scored record with its "score" ("": none)
 };
 int run_eval_model(const EvalModelOptions &o);
 

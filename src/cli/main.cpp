@@ -201,6 +201,9 @@ void add_model_commands(CLI::App &app, ModelCommands &m) {
   m.eval_cmd->add_option("--model", m.eval.model, "model file, or random")->required();
   m.eval_cmd->add_option("--corpus", m.eval.corpus, "records files or folders (repeatable)")
       ->required();
+  m.eval_cmd->add_option("--scores", m.eval.scores,
+                         "write every scored record, with the model's \"score\", to this JSONL "
+                         "file (to see which programs it rates highest)");
 }
 
 /// Runs the model command given, or returns -1 when the command is another one.

@@ -2,6 +2,7 @@
 /// corpora, ranking metrics on held-out workloads (src/training).
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "support/strings.h"
 #include "training/model_training.h"
 #include "worldtune/error.h"
+#include "worldtune/record.h"
 
 namespace worldtune::cli {
 
@@ -54,6 +56,20 @@ void print_row(const std::string &name, int programs, int failed,
               m.pairwise, m.top1, m.top5, m.spearman);
 }
 
+/// Every scored record of the groups as a JSON line with the model's "score" added.
+void write_scores(const std::string &path, const std::vector<dataset::CorpusGroup> &groups,
+                  const training::EvalReport &rep) {
+  std::ofstream out(path);
+  WT_USER_CHECK(out.good(), Io, "cannot write --scores file '" << path << "'");
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (size_t k = 0; k < rep.groups[g].scored.size(); ++k) {
+      nlohmann::json j = record_to_json(groups[g].records[rep.groups[g].scored[k]]);
+      j["score"] = rep.groups[g].scores[k];
+      out << j.dump() << "\n";
+    }
+  WT_USER_CHECK(out.good(), Io, "writing --scores file '" << path << "' failed");
+}
+
 }  // namespace
 
 int run_eval_model(const EvalModelOptions &o) {
@@ -71,6 +87,7 @@ int run_eval_model(const EvalModelOptions &o) {
               g.failed, g.metrics);
   print_row("mean over workloads", rep.mean.programs, 0, rep.mean);
   if (machines.size() == 1) std::printf("\nmachine: %s\n", machines.begin()->c_str());
+  if (!o.scores.empty()) write_scores(o.scores, groups, rep);
   return 0;
 }
 

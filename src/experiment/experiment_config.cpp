@@ -94,7 +94,7 @@ bool is_file_name(const std::string &s) {
 MethodSpec read_method(const json &m, const At &at, const std::vector<std::string> &models) {
   refuse_unknown_keys(m,
                       {"name", "cost_model", "load_model", "model_options", "no_warmup",
-                       "local_share", "trials", "seeds"},
+                       "local_share", "per_round", "trials", "seeds"},
                       at);
   MethodSpec s;
   s.cost_model = get_string(m, "cost_model", at, "");
@@ -120,6 +120,7 @@ MethodSpec read_method(const json &m, const At &at, const std::vector<std::strin
                   (at / "local_share").str() << " must be a number from 0 to 1");
     s.local_share = v.get<double>();
   }
+  if (m.contains("per_round")) s.per_round = get_positive(m["per_round"], at / "per_round");
   if (m.contains("trials")) s.trials = get_positive(m["trials"], at / "trials");
   s.seeds = get_list<uint64_t>(m, "seeds", at, seed_value);
   return s;
@@ -362,8 +363,8 @@ nlohmann::json RunSpec::identity(const ExperimentConfig &c) const {
           {"no_warmup", method->no_warmup},
           {"local_share", method->local_share},
           {"seed", seed},
-          // tune's round size is min(64, budget): below 64 trials a budget is a different search
-          {"per_round", std::min<int64_t>(64, trials)},
+          // tune's round size is min(per_round, budget): below it a budget is a different search
+          {"per_round", std::min(method->per_round, trials)},
           {"measure", c.measure}};
 }
 
@@ -385,6 +386,8 @@ std::vector<std::string> RunSpec::tune_args(const ExperimentConfig &c, const std
   if (method->no_warmup) a.push_back("--no-warmup");
   if (method->local_share > 0)
     a.insert(a.end(), {"--local-share", format("%.17g", method->local_share)});
+  if (method->per_round != 64)
+    a.insert(a.end(), {"--per-round", std::to_string(method->per_round)});
   if (resume) a.push_back("--resume");
   a.insert(a.end(), c.measure_flags.begin(), c.measure_flags.end());
   return a;

@@ -23,6 +23,7 @@ struct MethodSpec {
   std::vector<std::string> model_options;  ///< NAME=VALUE
   bool no_warmup = false;
   double local_share = 0;       ///< tune --local-share (0: Ansor's search)
+  int64_t per_round = 64;       ///< tune --per-round (Ansor's 64), capped by the budget
   int64_t trials = 0;           ///< this method's budget per run (0: the experiment's)
   std::vector<uint64_t> seeds;  ///< this method's seeds (empty: the experiment's)
   /// file_digest of the weights its runs start from ("": none). Set by the CLI, which knows the

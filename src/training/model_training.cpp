@@ -77,9 +77,10 @@ EvalReport evaluate_model(search::CostModel &model,
       }
       states.push_back(g.states[i]);
       costs.push_back(g.records[i].result.mean_cost());
+      s.scored.push_back(i);
     }
-    std::vector<float> scores = model.predict(*g.task, states);
-    s.metrics = ranking_metrics(costs, scores);
+    s.scores = model.predict(*g.task, states);
+    s.metrics = ranking_metrics(costs, s.scores);
     if (costs.size() >= 2) counted.push_back(s.metrics);
     rep.groups.push_back(std::move(s));
   }

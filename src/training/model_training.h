@@ -41,6 +41,8 @@ struct GroupScore {
   std::string workload, machine;
   int failed = 0;  ///< records of failed measurements, left out of the metrics
   RankingMetrics metrics;
+  std::vector<size_t> scored;  ///< indices into the group's records of the programs scored
+  std::vector<float> scores;   ///< the model's score of each of them
 };
 
 struct EvalReport {
