@@ -1,6 +1,6 @@
 /// \file The world cost model: its ranking loss on hand-made cases, the score calibration,
 /// learning a ranking from measurements, scores that do not depend on the batch, weight files
-/// (round trip, refusals) and online fine-tuning.
+/// (round trip, refusals), online fine-tuning and the run's local residual.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +10,7 @@
 
 #include "labelled_states.h"
 #include "measure_test_util.h"
+#include "world/local_residual.h"
 #include "world/nets.h"
 #include "world/score_calibration.h"
 #include "world/sequence_model.h"
@@ -401,6 +402,52 @@ TEST(WorldModel, AFixedStepCountFineTunesTheSameWhateverTheTimeAndTheHeadAlone) 
   std::vector<float> before = untouched.predict(*d.task, d.states);
   EXPECT_NE(tuned(true, 500), before);             // the head moved
   EXPECT_NE(tuned(true, 500), tuned(false, 500));  // and only the head
+}
+
+TEST(LocalResidual, RegressesTheResidualOnStandardizedFeatures) {
+  // residual = 1 + 2 * f0 exactly; f1 is noise-free but irrelevant, f2 constant (no weight).
+  std::vector<std::vector<float>> rows;
+  std::vector<double> residual;
+  for (int i = 0; i < 40; ++i) {
+    float f0 = static_cast<float>(i % 7) - 3, f1 = static_cast<float>((i * 5) % 11);
+    rows.push_back({f0, f1, 4});
+    residual.push_back(1 + 2 * f0);
+  }
+  LocalResidual tight = LocalResidual::fit(rows, residual, 1e-6);
+  ASSERT_TRUE(tight.fitted());
+  EXPECT_NEAR(tight.apply({2, 3, 4}), 5, 1e-3);
+  EXPECT_NEAR(tight.apply({-1, 9, 4}), -1, 1e-3);
+  EXPECT_NEAR(tight.apply({0, 0, 100}), 1, 1e-3);  // a feature constant in the fit is ignored
+  // A large penalty shrinks the slope towards the mean residual.
+  LocalResidual loose = LocalResidual::fit(rows, residual, 1e4);
+  const double mean = std::accumulate(residual.begin(), residual.end(), 0.0) / 40;  // 0.75
+  EXPECT_NEAR(loose.apply({2, 3, 4}), mean, 0.01);
+  EXPECT_FALSE(LocalResidual::fit({{1, 2}}, {3}, 1).fitted());
+  EXPECT_EQ(LocalResidual().apply({1, 2}), 0);
+}
+
+// option local: after a round, the model corrects what it mispredicted on the run's programs.
+TEST(WorldModel, ALocalResidualLearnsTheRunsMeasurementsOnlyWhenAsked) {
+  Data d = make_data(100, 24);
+  std::vector<schedule::State> seen(d.states.begin(), d.states.begin() + 64);
+  std::vector<double> seen_costs(d.costs.begin(), d.costs.begin() + 64);
+  for (double ridge : {0.0, 0.1}) {
+    cost_model::CostModelOptions o = untrained_options();
+    o.values["local"] = ridge;
+    SequenceModel m("world", world_option_specs(), o);
+    std::vector<float> before = m.predict(*d.task, seen);
+    m.update(measured(d, 0, 64));
+    std::vector<float> after = m.predict(*d.task, seen);
+    if (ridge == 0) {
+      EXPECT_EQ(after, before);
+      continue;
+    }
+    EXPECT_GT(pairwise_accuracy(after, seen_costs), 0.85);
+    EXPECT_GT(pairwise_accuracy(after, seen_costs), pairwise_accuracy(before, seen_costs) + 0.1);
+  }
+  cost_model::CostModelOptions bad = untrained_options();
+  bad.values["local"] = -1;
+  EXPECT_THROW(SequenceModel("world", world_option_specs(), bad), UserError);
 }
 
 }  // namespace

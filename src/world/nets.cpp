@@ -171,10 +171,16 @@ std::pair<torch::Tensor, torch::Tensor> ProgramEncoder::encode(const Batch &b) {
 }
 
 torch::Tensor ProgramEncoder::head(const Batch &b, const torch::Tensor &pooled,
-                                   const torch::Tensor &global) {
+                                   const torch::Tensor &global, torch::Tensor *features) {
   torch::Tensor hw = b.hardware.index_select(0, b.task_of);
   if (!config_.hardware) hw = torch::zeros_like(hw);
-  return head_->forward(torch::cat({pooled, global, b.summary, hw}, 1)).squeeze(1);
+  // head_'s layers one by one (Linear, ReLU, Linear, ReLU, Linear): the last hidden layer is
+  // what a run's local residual regresses on.
+  torch::Tensor x = torch::cat({pooled, global, b.summary, hw}, 1);
+  x = torch::relu(head_->at<nn::LinearImpl>(0).forward(x));
+  x = torch::relu(head_->at<nn::LinearImpl>(2).forward(x));
+  if (features) *features = x;
+  return head_->at<nn::LinearImpl>(4).forward(x).squeeze(1);
 }
 
 namespace {
@@ -250,7 +256,7 @@ NetOutput WorldNet::forward(const Batch &b) {
   torch::Tensor g = task_g.index_select(0, b.task_of);
   NetOutput out;
   auto [pooled, global] = roll(b, z, g, out);
-  out.scores = encoder_->head(b, pooled, global);
+  out.scores = encoder_->head(b, pooled, global, &out.features);
   return out;
 }
 
@@ -276,7 +282,8 @@ NetOutput TlpNet::forward(const Batch &b) {
   ignore.select(1, 0).fill_(false);
   torch::Tensor y = attention_->forward(x.transpose(0, 1), {}, ignore).transpose(0, 1);
   NetOutput out;
-  out.scores = encoder_->head(b, masked_mean(y, b.step_mask), task_g.index_select(0, b.task_of));
+  out.scores = encoder_->head(b, masked_mean(y, b.step_mask), task_g.index_select(0, b.task_of),
+                              &out.features);
   return out;
 }
 

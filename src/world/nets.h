@@ -47,6 +47,7 @@ Batch make_batch(const std::vector<const Example *> &examples, bool with_aux);
 struct NetOutput {
   torch::Tensor scores;    ///< [B]
   torch::Tensor aux_pred;  ///< [K, aux width], undefined without auxiliary targets
+  torch::Tensor features;  ///< [B, hidden]: the head's last hidden layer
 };
 
 /// A network that scores a batch (world or tlp).
@@ -63,8 +64,10 @@ class ProgramEncoder : public torch::nn::Module {
   /// Stage latents [rows + 1 (zeros), d] and per-task global latents [tasks, d].
   std::pair<torch::Tensor, torch::Tensor> encode(const Batch &b);
   torch::Tensor embed_tokens(const Batch &b) { return token_enc_->forward(b.tokens); }
-  /// Score from the pooled sequence state [B, d], a global latent [B, d], summary and hardware.
-  torch::Tensor head(const Batch &b, const torch::Tensor &pooled, const torch::Tensor &global);
+  /// Score from the pooled sequence state [B, d], a global latent [B, d], summary and hardware;
+  /// `features`, when given, receives the head's last hidden layer [B, hidden].
+  torch::Tensor head(const Batch &b, const torch::Tensor &pooled, const torch::Tensor &global,
+                     torch::Tensor *features = nullptr);
 
  private:
   NetConfig config_;

@@ -14,6 +14,7 @@
 
 #include "support/rng.h"
 #include "tokens/head_inputs.h"
+#include "world/local_residual.h"
 #include "world/nets.h"
 #include "world/score_calibration.h"
 #include "worldtune/error.h"
@@ -68,6 +69,10 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
        "scoring of several networks: exp(mean - pessimism * sd) of their predicted log "
        "throughputs (0: geometric mean; 1 with two: the lower), to distrust states they disagree "
        "on, where a search driven by the model finds its over-estimates (not Ansor's)"},
+      {"local", OptionType::Double, 0.0,
+       "ridge penalty of a local residual refitted on the run's measurements after each round "
+       "(a regression of what the network mispredicts on its own last hidden layer, as the "
+       "pretrained xgb's local booster; 0: none)"},
       {"hardware", OptionType::Bool, true,
        "hardware features in the head (ablation: false; training only, as d)"},
       {"threads", OptionType::Int, 0,
@@ -214,6 +219,7 @@ struct Member {
   bool calibrated_on_corpus = false;      ///< else refit on the run after each fine-tuning
   std::string uncalibrated_file;          ///< weights loaded without a calibration: scoring refuses
   std::map<std::string, double> centers;  ///< per task: the median score of its first call
+  std::map<std::string, LocalResidual> local;  ///< per task: the run's correction (option local)
 
   Member(const std::string &k, const CostModelOptions &o) : kind(k), options(o), rng(o.seed) {
     set_threads(o.get_int("threads"));
@@ -229,6 +235,8 @@ struct Member {
                   "option gain_exponent of cost model '" << kind << "' must be at least 0");
     WT_USER_CHECK(o.get_double("pessimism") >= 0, BadArgument,
                   "option pessimism of cost model '" << kind << "' must be at least 0");
+    WT_USER_CHECK(o.get_double("local") >= 0, BadArgument,
+                  "option local of cost model '" << kind << "' must be at least 0");
   }
 
   /// The auxiliary loss needs latents after each step: none without the transition.
@@ -241,6 +249,7 @@ struct Member {
     online.reset();
     has_weights = true;
     calibration = {}, calibrated_on_corpus = false, uncalibrated_file.clear(), centers.clear();
+    local.clear();
   }
 
   void load(const nlohmann::json &j, const std::string &path, const std::string &label);
@@ -269,6 +278,7 @@ void Member::load(const nlohmann::json &j, const std::string &path, const std::s
   online.reset();
   has_weights = true;
   calibration = {}, calibrated_on_corpus = false, uncalibrated_file.clear(), centers.clear();
+  local.clear();
   if (!j.contains("calibration")) {  // weights of an older worldtune: fine to train from
     uncalibrated_file = path;
     return;
@@ -298,6 +308,7 @@ void Member::calibrate(const std::vector<ExampleGroup> &groups) {
   }
   calibration = fit_calibration(raw_scores(*net, groups), labels);
   uncalibrated_file.clear(), centers.clear();
+  local.clear();
 }
 
 std::vector<float> Member::calibrated(const search::SearchTask &task, std::vector<float> raw) {
@@ -479,7 +490,84 @@ struct SequenceModel::Impl {
   }
 
   void load(const std::string &path);
+
+  /// Each member's raw scores of the states (-infinity for a state that does not replay) and,
+  /// when asked, its head's last hidden layer per state (empty for those).
+  struct Scored {
+    std::vector<std::vector<float>> raw;
+    std::vector<std::vector<std::vector<float>>> features;
+  };
+  Scored score(const search::SearchTask &task, const std::vector<schedule::State> &states,
+               bool with_features);
+  void fit_local();
 };
+
+SequenceModel::Impl::Scored SequenceModel::Impl::score(const search::SearchTask &task,
+                                                       const std::vector<schedule::State> &states,
+                                                       bool with_features) {
+  c10::InferenceMode guard;
+  Scored out;
+  out.raw.assign(members.size(),
+                 std::vector<float>(states.size(), -std::numeric_limits<float>::infinity()));
+  if (with_features)
+    out.features.assign(members.size(), std::vector<std::vector<float>>(states.size()));
+  constexpr size_t kBatch = 2048;
+  for (size_t from = 0; from < states.size(); from += kBatch) {
+    std::vector<Example> ex;
+    std::vector<size_t> where;
+    for (size_t i = from; i < std::min(states.size(), from + kBatch); ++i) {
+      try {
+        ex.push_back(scoring.make(task, states[i]));
+        where.push_back(i);
+      } catch (const UserError &) {  // a state that does not replay keeps -infinity
+      }
+    }
+    if (ex.empty()) continue;
+    std::vector<const Example *> ptrs;
+    for (const Example &e : ex) ptrs.push_back(&e);
+    Batch batch = make_batch(ptrs, false);  // tokenized once, scored by every member
+    for (size_t m = 0; m < members.size(); ++m) {
+      NetOutput o = members[m]->net->forward(batch);
+      torch::Tensor scores = o.scores.contiguous();
+      for (size_t k = 0; k < where.size(); ++k) out.raw[m][where[k]] = scores[k].item<float>();
+      if (!with_features) continue;
+      torch::Tensor f = o.features.contiguous();
+      const float *p = f.data_ptr<float>();
+      const int64_t w = f.size(1);
+      for (size_t k = 0; k < where.size(); ++k)
+        out.features[m][where[k]].assign(p + static_cast<int64_t>(k) * w,
+                                         p + static_cast<int64_t>(k + 1) * w);
+    }
+  }
+  return out;
+}
+
+/// Refits every member's local residual of each task the run measured: the measured log
+/// throughput (normalized by the task's best) minus the member's calibrated log prediction,
+/// regressed on its last hidden layer.
+void SequenceModel::Impl::fit_local() {
+  std::map<std::string, std::vector<const search::MeasuredState *>> by_task;
+  for (const search::MeasuredState &m : run)
+    if (m.result.ok()) by_task[task_key(*m.task)].push_back(&m);
+  for (const auto &[key, measured] : by_task) {
+    double best = std::numeric_limits<double>::infinity();
+    for (const auto *m : measured) best = std::min(best, m->result.mean_cost());
+    std::vector<schedule::State> states;
+    for (const auto *m : measured) states.push_back(m->state);
+    Scored s = score(*measured[0]->task, states, true);
+    for (size_t mi = 0; mi < members.size(); ++mi) {
+      std::vector<float> cal = members[mi]->calibrated(*measured[0]->task, s.raw[mi]);
+      std::vector<std::vector<float>> rows;
+      std::vector<double> residual;
+      for (size_t i = 0; i < measured.size(); ++i) {
+        if (!(cal[i] > 0) || !std::isfinite(cal[i])) continue;
+        rows.push_back(s.features[mi][i]);
+        residual.push_back(std::log(best / measured[i]->result.mean_cost()) - std::log(cal[i]));
+      }
+      members[mi]->local[key] = LocalResidual::fit(rows, residual, options.get_double("local"));
+    }
+  }
+}
 
 void SequenceModel::Impl::load(const std::string &path) {
   nlohmann::json j = cost_model::read_model_file(path, kind);
@@ -516,11 +604,16 @@ SequenceModel::~SequenceModel() = default;
 std::string SequenceModel::name() const { return impl_->kind; }
 
 void SequenceModel::update(const std::vector<search::MeasuredState> &measured) {
-  if (!impl_->options.get_bool("online") || measured.empty()) return;
+  const bool online = impl_->options.get_bool("online"),
+             local = impl_->options.get_double("local") > 0;
+  if (!(online || local) || measured.empty()) return;
   impl_->ensure_weights();
   impl_->run.insert(impl_->run.end(), measured.begin(), measured.end());
-  std::vector<ExampleGroup> groups = impl_->scoring.make_groups(impl_->run);
-  for (auto &m : impl_->members) m->fine_tune(groups);
+  if (online) {
+    std::vector<ExampleGroup> groups = impl_->scoring.make_groups(impl_->run);
+    for (auto &m : impl_->members) m->fine_tune(groups);
+  }
+  if (local) impl_->fit_local();
 }
 
 void SequenceModel::pretrain(const std::vector<search::MeasuredState> &train,
@@ -546,33 +639,21 @@ void SequenceModel::pretrain(const std::vector<search::MeasuredState> &train,
 std::vector<float> SequenceModel::predict(const search::SearchTask &task,
                                           const std::vector<schedule::State> &states) {
   impl_->ensure_weights();
-  c10::InferenceMode guard;
-  std::vector<std::vector<float>> raw(
-      impl_->members.size(),
-      std::vector<float>(states.size(), -std::numeric_limits<float>::infinity()));
-  constexpr size_t kBatch = 2048;
-  for (size_t from = 0; from < states.size(); from += kBatch) {
-    std::vector<Example> ex;
-    std::vector<size_t> where;
-    for (size_t i = from; i < std::min(states.size(), from + kBatch); ++i) {
-      try {
-        ex.push_back(impl_->scoring.make(task, states[i]));
-        where.push_back(i);
-      } catch (const UserError &) {  // a state that does not replay keeps -infinity
-      }
-    }
-    if (ex.empty()) continue;
-    std::vector<const Example *> ptrs;
-    for (const Example &e : ex) ptrs.push_back(&e);
-    Batch batch = make_batch(ptrs, false);  // tokenized once, scored by every member
-    for (size_t m = 0; m < impl_->members.size(); ++m) {
-      torch::Tensor scores = impl_->members[m]->net->forward(batch).scores.contiguous();
-      for (size_t k = 0; k < where.size(); ++k) raw[m][where[k]] = scores[k].item<float>();
-    }
+  const std::string key = task_key(task);
+  bool local = false;
+  for (const auto &m : impl_->members) local = local || m->local.count(key) > 0;
+  Impl::Scored s = impl_->score(task, states, local);
+  for (size_t m = 0; m < impl_->members.size(); ++m) {
+    Member &member = *impl_->members[m];
+    s.raw[m] = member.calibrated(task, std::move(s.raw[m]));
+    auto it = member.local.find(key);
+    if (it == member.local.end()) continue;
+    for (size_t i = 0; i < states.size(); ++i)  // a correction of at most e^20 either way
+      if (!s.features[m][i].empty())
+        s.raw[m][i] *= static_cast<float>(
+            std::exp(std::clamp(it->second.apply(s.features[m][i]), -20.0, 20.0)));
   }
-  for (size_t m = 0; m < impl_->members.size(); ++m)
-    raw[m] = impl_->members[m]->calibrated(task, std::move(raw[m]));
-  return combine_members(raw, impl_->options.get_double("pessimism"));
+  return combine_members(s.raw, impl_->options.get_double("pessimism"));
 }
 
 void SequenceModel::save(const std::string &path) const {
