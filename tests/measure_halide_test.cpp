@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "halide/halide_backend.h"
 #include "ir/interpreter.h"
 #include "measure/builder.h"
 #include "measure/program_measurer.h"
@@ -89,6 +90,23 @@ TEST(HalideTranslation, RandomSchedulesComputeTheReference) {
                                    << results[i].error_msg << "\nsteps: " << states[i].key();
       EXPECT_TRUE(!results[i].ok() || results[i].checked);
     }
+  }
+}
+
+TEST(HalideTranslation, HostTargetUsesOnlyInstructionsOfThisCpu) {
+  // Halide 14 calls Zen 4 Sapphire Rapids, whose LLVM cpu has AVX-VNNI; Zen 4 lacks it, and
+  // programs using it for index arithmetic died of SIGILL there.
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, flags;
+  while (flags.empty() && std::getline(in, line))
+    if (line.rfind("flags", 0) == 0) flags = line + " ";
+  if (flags.empty()) GTEST_SKIP() << "no /proc/cpuinfo flags";
+  std::string target = halide_backend::canonical_target_string("host");
+  if (target.find("avx512_sapphirerapids") != std::string::npos) {
+    EXPECT_NE(flags.find(" avx_vnni "), std::string::npos) << target;
+  }
+  if (target.find("avx512") != std::string::npos) {
+    EXPECT_NE(flags.find(" avx512f "), std::string::npos) << target;
   }
 }
 

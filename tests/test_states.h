@@ -11,10 +11,10 @@
 
 namespace worldtune::testing {
 
-inline std::vector<schedule::State> random_states(const std::string &key, int n, uint64_t seed) {
+inline std::vector<schedule::State> random_states(const std::string &key, int n, uint64_t seed,
+                                                  const search::AnnotationParams &ap = {}) {
   search::SketchParams sp;
   auto sketches = search::generate_sketches(schedule::State(dag_of(key)), sp);
-  search::AnnotationParams ap;
   Rng rng(seed);
   return search::sample_states(sketches, n, ap, rng);
 }

@@ -139,6 +139,9 @@ void add_dataset_command(CLI::App &app, DatasetCommand &d) {
       ->add_option("--guided-fraction", o.guided_fraction,
                    "share of rounds proposed by the cost-model-guided search (the rest random)")
       ->check(CLI::Range(0.0, 1.0));
+  d.cmd->add_flag("--balanced-locations", o.search.annotation.balanced_locations,
+                  "draw compute locations by kind (inlined, root, at a loop: a third each) "
+                  "instead of Ansor's uniform draw over all locations");
   d.cmd->add_option("--guide", d.opts.guide, "cost model of the guided rounds")
       ->check(CLI::IsMember(worldtune::cost_model::cost_model_names()));
   add_model_option_flag(d.cmd, d.opts.model_options);

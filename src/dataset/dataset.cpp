@@ -85,6 +85,7 @@ nlohmann::json settings_json(const DatasetOptions &o, const std::string &target)
           {"per_round", o.per_round},
           {"guided_fraction", o.guided_fraction},
           {"guide", o.guide},
+          {"balanced_locations", o.search.annotation.balanced_locations},
           {"target", target},
           {"machine", machine_key(machine_json(host_machine(), target), target)},
           {"measure",
@@ -184,7 +185,7 @@ std::vector<schedule::State> CorpusRun::propose(Entry &e, int k,
   std::set<std::string> taken;
   for (const schedule::State &s : measured) taken.insert(s.key());
   for (const schedule::State &s : out) taken.insert(s.key());
-  search::AnnotationParams ap;
+  search::AnnotationParams ap = o_.search.annotation;
   ap.hw = e.task->hw;
   Rng rng(seed);
   for (int attempt = 0; attempt < 4 && static_cast<int>(out.size()) < o_.per_round; ++attempt)

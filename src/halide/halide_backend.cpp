@@ -4,6 +4,10 @@
 
 #include <Halide.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -228,8 +232,29 @@ void apply_schedule(const HalideProgram &p, Built &b) {
   }
 }
 
+/// AVX-VNNI (VEX-encoded vpdpwssd and friends): CPUID leaf 7, sub-leaf 1, EAX bit 4.
+bool cpu_has_avx_vnni() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid_count(7, 1, &a, &b, &c, &d) != 0 && (a & (1u << 4)) != 0;
+#else
+  return false;
+#endif
+}
+
+/// Halide 14 calls a CPU with AVX512-BF16 Sapphire Rapids and LLVM's sapphirerapids has AVX-VNNI,
+/// which it picks for index arithmetic ({vex} vpdpwssd). Zen 4 has the BF16 but not AVX-VNNI, so
+/// such programs died there of SIGILL (41 of 2,688 corpus programs): a host without AVX-VNNI gets
+/// Cannon Lake's feature set, which it has in full.
+Halide::Target host_target() {
+  Halide::Target t = Halide::get_host_target();
+  if (t.has_feature(Halide::Target::AVX512_SapphireRapids) && !cpu_has_avx_vnni())
+    t = t.without_feature(Halide::Target::AVX512_SapphireRapids);
+  return t;
+}
+
 Halide::Target target_from(const std::string &target) {
-  if (target.empty() || target == "host") return Halide::get_host_target();
+  if (target.empty() || target == "host") return host_target();
   WT_USER_CHECK(Halide::Target::validate_target_string(target), BadTarget,
                 "'" << target << "' is not a Halide target string");
   return Halide::Target(target);
@@ -256,7 +281,7 @@ bool guarded(FailedPhase phase, CompileOutcome &out, Fn fn) {
 
 }  // namespace
 
-std::string host_target_string() { return Halide::get_host_target().to_string(); }
+std::string host_target_string() { return host_target().to_string(); }
 
 std::string canonical_target_string(const std::string &target) {
   return target_from(target).to_string();

@@ -83,14 +83,21 @@ bool ends_with(const std::string &s, const std::string &suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-void change_compute_location(State &state, Rng &rng) {
+/// 0 inlines, 1 roots, 2 + i attaches to candidate i.
+int draw_location(size_t num_cands, bool balanced, Rng &rng) {
+  if (!balanced || num_cands == 0) return static_cast<int>(rng.uniform(num_cands + 2));
+  int kind = static_cast<int>(rng.uniform(3));
+  return kind < 2 ? kind : 2 + static_cast<int>(rng.uniform(num_cands));
+}
+
+void change_compute_location(State &state, bool balanced, Rng &rng) {
   for (int id = state.num_stages() - 1; id >= 0; --id) {
     const auto &st = state.stage(id);
     if (state.dag().op(id).is_placeholder || st.compute_at == ComputeAtKind::Inlined) continue;
     if (state.is_tiled(id) || state.dag().access(id).needs_multi_level_tiling) continue;
     if (state.dag().consumers(id).empty()) continue;  // outputs stay at root
     auto cands = compute_location_candidates(state, id);
-    int choice = static_cast<int>(rng.uniform(cands.size() + 2));
+    int choice = draw_location(cands.size(), balanced, rng);
     if (choice == 0) {
       // Ansor inlines here only a stage already attached to a loop, so a stage that starts at
       // root (padding with its branch, exp) is never inlined on CPU. Halide handles an inlined
@@ -251,7 +258,7 @@ bool has_nested_parallel(const State &state) {
 std::optional<State> annotate_sketch(const State &sketch, const AnnotationParams &p, Rng &rng) {
   State s = sketch;
   if (!fill_tile_size(s, p, rng)) return std::nullopt;
-  if (!p.disable_change_compute_location) change_compute_location(s, rng);
+  if (!p.disable_change_compute_location) change_compute_location(s, p.balanced_locations, rng);
   init_parallel(s, p);
   init_unroll(s, p, rng);
   init_vectorization(s, p, rng);

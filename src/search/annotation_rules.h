@@ -16,6 +16,10 @@ struct AnnotationParams {
   int max_innermost_split_factor = 64;
   int max_vectorize_size = 16;
   bool disable_change_compute_location = false;
+  /// Draw a movable stage's location by kind first (inlined, root, at a loop: a third each, then
+  /// the loop uniformly) instead of Ansor's uniform draw over all locations, where inlining gets
+  /// 1/(loops + 2). A worldtune deviation for corpora (docs/ansor_deviations.md).
+  bool balanced_locations = false;
   std::vector<int> auto_unroll_configs = {0, 16, 64, 512};
 };
 
