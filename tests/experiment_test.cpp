@@ -347,7 +347,7 @@ TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
   fs::rename(dir.file("elsewhere/random_s1.jsonl.run.json"),
              dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl.run.json"));
   ExperimentOptions o = options_in(dir);
-  o.adopt_dir = dir.file("elsewhere");
+  o.adopt_dirs = {dir.file("elsewhere")};
   std::ostringstream out;
   fake.calls.clear();
   run_experiment(c, o, std::ref(fake), out);
@@ -361,7 +361,7 @@ TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
   EXPECT_EQ(std::find(call.begin(), call.end(), "--resume"), call.end());
   EXPECT_TRUE(fs::exists(dir.file("out/runs/random_s1_matmul_M_16_N_16_K_16.done")));
   EXPECT_TRUE(fs::exists(dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl")));  // copied
-  // Packed with xz (as committed), it is adopted as it is.
+  // Packed with xz (as committed) in the second of two folders, it is adopted as it is.
   ASSERT_EQ(std::system(("xz -k " + dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl") +
                          " && mkdir " + dir.file("packed") + " && mv " +
                          dir.file("elsewhere/random_matmul_M_16_N_16_K_16.jsonl.xz") + " " +
@@ -370,7 +370,7 @@ TEST(ExperimentRunner, AdoptsARunTunedElsewhereOnlyWhenItsSettingsAreTheRuns) {
                             .c_str()),
             0);
   o.out_dir = dir.file("out2");
-  o.adopt_dir = dir.file("packed");
+  o.adopt_dirs = {dir.file("nothing-here"), dir.file("packed")};  // the second folder holds it
   fake.calls.clear();
   run_experiment(c, o, std::ref(fake), out);
   EXPECT_TRUE(fs::exists(dir.file("out2/runs/random_s1_matmul_M_16_N_16_K_16.jsonl.xz")));

@@ -113,9 +113,9 @@ struct ExperimentCommandOptions {
   bool discard_invalidated = false;
   bool no_compare = false;
   bool pack = false;
-  std::string markdown;  ///< also write the tables here
-  bool plan = false;     ///< only print the runs and their states
-  std::string adopt;     ///< take matching runs from this folder
+  std::string markdown;            ///< also write the tables here
+  bool plan = false;               ///< only print the runs and their states
+  std::vector<std::string> adopt;  ///< take matching runs from these folders
 };
 int run_experiment_command(const ExperimentCommandOptions &o);
 

@@ -299,7 +299,9 @@ CLI::App *add_experiment_command(CLI::App &app, worldtune::cli::ExperimentComman
   cmd->add_flag("--plan", e.plan, "print the runs and their states, run nothing");
   cmd->add_option("--adopt", e.adopt,
                   "take runs not started yet from this folder (<method>_<workload slug>.jsonl "
-                  "with its .run.json) when their settings are the run's");
+                  "with its .run.json) when their settings are the run's; repeat it to gather "
+                  "several folders (the first holding a run is asked)")
+      ->allow_extra_args(false);
   cmd->add_flag("--pack", e.pack,
                 "compress the runs' records with xz at the end (to commit an experiment)");
   return cmd;

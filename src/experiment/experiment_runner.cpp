@@ -204,20 +204,21 @@ std::string adoption_mismatch(const ExperimentConfig &c, const RunSpec &run,
   return "";
 }
 
-/// A run's files in the adopt folder: `<stem>.jsonl` or `<stem>.jsonl.xz`, `<stem>.jsonl.run.json`
-/// and `<stem>.out`, under the experiment's name for the run or bench/tune_bench.sh's (one folder
-/// per seed). Empty `records` when there is none.
+/// A run's files in the first adopt folder holding them: `<stem>.jsonl` or `<stem>.jsonl.xz`,
+/// `<stem>.jsonl.run.json` and `<stem>.out`, under the experiment's name for the run or
+/// bench/tune_bench.sh's (one folder per seed). Empty `records` when there is none.
 struct Adoptable {
   std::string stem, records;
 };
 
 Adoptable find_adoptable(const ExperimentOptions &o, const RunSpec &run) {
-  for (const std::string &name :
-       {run.id, run.method->name + "_" + ir::workload_slug(run.workload)}) {
-    std::string stem = (fs::path(o.adopt_dir) / name).string();
-    for (const char *ext : {".jsonl", ".jsonl.xz"})
-      if (fs::exists(stem + ext)) return {stem, stem + ext};
-  }
+  for (const std::string &dir : o.adopt_dirs)
+    for (const std::string &name :
+         {run.id, run.method->name + "_" + ir::workload_slug(run.workload)}) {
+      std::string stem = (fs::path(dir) / name).string();
+      for (const char *ext : {".jsonl", ".jsonl.xz"})
+        if (fs::exists(stem + ext)) return {stem, stem + ext};
+    }
   return {};
 }
 
@@ -290,7 +291,7 @@ void run_experiment(const ExperimentConfig &c, const ExperimentOptions &o, const
   fs::create_directories(runs_dir(o));
   std::vector<RunSpec> runs = plan_runs(c);
   check_invalidated(c, o, runs, out);
-  if (!o.adopt_dir.empty())
+  if (!o.adopt_dirs.empty())
     for (const RunSpec &run : runs)
       if (run_state(c, run, runs_dir(o), nullptr) == RunState::Missing) adopt(c, o, run, out);
   size_t done = 0;

@@ -32,11 +32,12 @@ struct ExperimentOptions {
   /// At the end, compress every run's records to `<id>.jsonl.xz` (what a committed experiment
   /// holds; a later run with a larger budget unpacks them to continue).
   bool pack = false;
-  /// Take runs the experiment has not started from this folder: `<run id>.jsonl`, or
+  /// Take runs the experiment has not started from these folders (the first holding the run is
+  /// asked; later experiments gather the runs of several earlier ones): `<run id>.jsonl`, or
   /// `<method>_<workload slug>.jsonl` as bench/tune_bench.sh names them (a folder per seed), made
   /// by `tune`; copied in when their run settings and measurement settings are the run's, anything
   /// else is said and left alone.
-  std::string adopt_dir;
+  std::vector<std::string> adopt_dirs;
   /// Also write the markdown here (its image link made relative to it), e.g. docs/results.md.
   std::string markdown;
 };
