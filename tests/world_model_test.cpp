@@ -174,9 +174,10 @@ TEST(SequenceModels, TwoTasksInOneBatchScoreAsAlone) {
   std::vector<const Example *> all;
   for (const Example &e : examples) all.push_back(&e);
   torch::manual_seed(3);
-  for (const std::string kind : {"world", "tlp"}) {
+  for (const std::string kind : {"world", "world+readout", "tlp"}) {
     NetConfig config;
-    config.kind = kind;
+    config.kind = kind == "tlp" ? "tlp" : "world";
+    config.readout = kind == "world+readout";
     std::shared_ptr<ScoringNet> net = make_net(config);
     torch::NoGradGuard no_grad;
     torch::Tensor mixed = net->forward(make_batch(all, false)).scores;
@@ -205,6 +206,14 @@ TEST(WorldModel, SaveLoadGivesTheSameScoresAndRefusesBadFiles) {
 
   nlohmann::json good;
   std::ifstream(dir.file("w.json")) >> good;
+  // Files written before the readout option lack its field: they load as without it.
+  ASSERT_EQ(good["config"]["readout"], false);
+  nlohmann::json older = good;
+  older["config"].erase("readout");
+  { std::ofstream(dir.file("older.json")) << older.dump(); }
+  SequenceModel from_older("world", world_option_specs(), {});
+  from_older.load(dir.file("older.json"));
+  EXPECT_EQ(from_older.predict(*d.task, rest), after);
   auto expect_refused = [&](const nlohmann::json &j, const std::string &what) {
     { std::ofstream(dir.file("bad.json")) << j.dump(); }
     try {
@@ -234,6 +243,9 @@ TEST(WorldModel, SaveLoadGivesTheSameScoresAndRefusesBadFiles) {
   j = good;
   j["config"]["d"] = "wide";
   expect_refused(j, "network config 'd' has the wrong type");
+  j = good;
+  j["config"]["readout"] = 1;
+  expect_refused(j, "network config 'readout' has the wrong type");
   j = good;
   j.erase("schema");
   expect_refused(j, "world weights without a schema");

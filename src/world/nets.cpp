@@ -15,11 +15,9 @@ namespace nn = torch::nn;
 using torch::indexing::Slice;
 
 nlohmann::json NetConfig::to_json() const {
-  return {{"kind", kind},
-          {"d", d},
-          {"hidden", hidden},
-          {"transition", transition},
-          {"hardware", hardware}};
+  return {{"kind", kind},         {"d", d},
+          {"hidden", hidden},     {"transition", transition},
+          {"hardware", hardware}, {"readout", readout}};
 }
 
 NetConfig NetConfig::from_json(const nlohmann::json &j, const std::string &path) {
@@ -36,6 +34,7 @@ NetConfig NetConfig::from_json(const nlohmann::json &j, const std::string &path)
   };
   get("kind", c.kind), get("d", c.d), get("hidden", c.hidden), get("transition", c.transition),
       get("hardware", c.hardware);
+  if (j.contains("readout")) get("readout", c.readout);
   WT_USER_CHECK(c.d > 0 && c.d <= 1024 && c.hidden > 0 && c.hidden <= 4096, BadModel,
                 path << ": network config has impossible sizes");
   return c;
@@ -205,8 +204,9 @@ WorldNet::WorldNet(const NetConfig &c) : config_(c) {
 std::pair<torch::Tensor, torch::Tensor> WorldNet::roll(const Batch &b, torch::Tensor z,
                                                        torch::Tensor g, NetOutput &out) {
   torch::Tensor e = encoder_->embed_tokens(b);  // [B, T, d]
+  torch::Tensor actions = masked_mean(e, b.step_mask);
   if (!config_.transition) {  // bag of actions: the mean step embedding stands in for dynamics
-    return {masked_mean(z, b.slot_mask) + masked_mean(e, b.step_mask), g};
+    return {masked_mean(z, b.slot_mask) + actions, g};
   }
   // Programs sorted by length, longest first: step t then updates only the first n_t rows (those
   // still running) instead of masking a full batch, which saves a third of the work on sketches.
@@ -247,7 +247,8 @@ std::pair<torch::Tensor, torch::Tensor> WorldNet::roll(const Batch &b, torch::Te
     }
   }
   if (!aux_pred.empty()) out.aux_pred = torch::cat(aux_pred, 0);
-  return {masked_mean(z, slot_mask).index_select(0, inverse), g.index_select(0, inverse)};
+  torch::Tensor pooled = masked_mean(z, slot_mask).index_select(0, inverse);
+  return {config_.readout ? pooled + actions : pooled, g.index_select(0, inverse)};
 }
 
 NetOutput WorldNet::forward(const Batch &b) {

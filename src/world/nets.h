@@ -21,6 +21,9 @@ struct NetConfig {
   int hidden = 128;            ///< MLP width
   bool transition = true;  ///< world: false makes a bag of action embeddings replace the dynamics
   bool hardware = true;    ///< false: the head sees zeros for the hardware vector (ablation)
+  /// world: the head also sees the mean action embedding beside the rolled latents, so what the
+  /// actions are need not survive every later transition (files without the field: false).
+  bool readout = false;
 
   nlohmann::json to_json() const;
   /// Throws UserError(BadModel) naming the field that is missing or wrong.

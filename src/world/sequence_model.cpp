@@ -38,6 +38,9 @@ std::vector<ModelOptionSpec> world_option_specs() {
                    "latent dynamics; false: a bag of actions (ablation; training only, as d)"});
   specs.push_back(
       {"aux", OptionType::Double, 0.1, "weight of the auxiliary world loss (0: none, ablation)"});
+  specs.push_back({"readout", OptionType::Bool, false,
+                   "the head also sees the mean action embedding beside the rolled latents "
+                   "(training only, as d)"});
   return specs;
 }
 
@@ -228,6 +231,7 @@ struct Member {
     config.d = static_cast<int>(o.get_int("d"));
     config.transition = !o.values.contains("transition") || o.get_bool("transition");
     config.hardware = o.get_bool("hardware");
+    config.readout = o.values.contains("readout") && o.get_bool("readout");
     WT_USER_CHECK(config.d > 0 && config.d <= 1024, BadArgument,
                   "option d of cost model '" << kind << "' must be in 1..1024, got " << config.d);
     WT_USER_CHECK(o.get_int("epochs") >= 0, BadArgument,
