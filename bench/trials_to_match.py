@@ -11,6 +11,7 @@ import glob
 import json
 import lzma
 import math
+import os
 import sys
 
 
@@ -33,7 +34,7 @@ def costs(path):
 
 def records(stem):
     for ext in ('.jsonl', '.jsonl.xz'):
-        if glob.glob(stem + ext):
+        if os.path.exists(stem + ext):
             return stem + ext
     sys.exit(f'no records for {stem}')
 

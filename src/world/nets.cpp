@@ -204,7 +204,10 @@ WorldNet::WorldNet(const NetConfig &c) : config_(c) {
 std::pair<torch::Tensor, torch::Tensor> WorldNet::roll(const Batch &b, torch::Tensor z,
                                                        torch::Tensor g, NetOutput &out) {
   torch::Tensor e = encoder_->embed_tokens(b);  // [B, T, d]
-  torch::Tensor actions = masked_mean(e, b.step_mask);
+  // The mean step embedding: the bag of actions in place of dynamics, or the readout beside them
+  // (not computed otherwise: scoring runs this for every candidate).
+  torch::Tensor actions =
+      !config_.transition || config_.readout ? masked_mean(e, b.step_mask) : torch::Tensor();
   if (!config_.transition) {  // bag of actions: the mean step embedding stands in for dynamics
     return {masked_mean(z, b.slot_mask) + actions, g};
   }
