@@ -298,6 +298,41 @@ TEST(WorldModel, AnEnsembleScoresTheGeometricMeanOfItsMembers) {
   }
   EXPECT_GT(differs, 0);
 
+  // A file's own pessimism scores it unless the user sets the option; a file without one
+  // scores with the model's pessimism as made; a model made with pessimism > 0 writes it.
+  EXPECT_FALSE(two.contains("scoring_defaults"));
+  nlohmann::json pessimistic = two;
+  pessimistic["scoring_defaults"] = {{"pessimism", 1.0}};
+  { std::ofstream(dir.file("pess.json")) << pessimistic.dump(); }
+  auto scores_of = [&](const std::string &file, nlohmann::json options) {
+    cost_model::CostModelOptions o;
+    o.values = std::move(options);
+    SequenceModel m("world", world_option_specs(), o);
+    m.load(dir.file(file));
+    return m.predict(*d.task, rest);
+  };
+  std::vector<float> by_file = scores_of("pess.json", nlohmann::json::object());
+  std::vector<float> told = scores_of("pess.json", {{"pessimism", 0.0}});
+  for (size_t i = 0; i < rest.size(); ++i) {
+    float lower = std::min(alone[0][i], alone[1][i]);
+    EXPECT_NEAR(by_file[i], lower, 1e-3 * lower) << i;
+    EXPECT_NEAR(told[i], ensemble[i], 1e-3 * ensemble[i]) << i;
+  }
+  SequenceModel reloaded("world", world_option_specs(), {});
+  reloaded.load(dir.file("pess.json"));
+  reloaded.load(dir.file("two.json"));
+  EXPECT_EQ(reloaded.predict(*d.task, rest), ensemble);
+  {
+    cost_model::CostModelOptions o;
+    o.values["pessimism"] = 0.5;
+    SequenceModel m("world", world_option_specs(), o);
+    m.load(dir.file("pess.json"));
+    m.save(dir.file("half.json"));
+    nlohmann::json half;
+    std::ifstream(dir.file("half.json")) >> half;
+    EXPECT_EQ(half["scoring_defaults"], nlohmann::json({{"pessimism", 0.5}}));
+  }
+
   auto refused = [&](const nlohmann::json &j) {
     { std::ofstream(dir.file("bad.json")) << j.dump(); }
     try {
@@ -319,6 +354,14 @@ TEST(WorldModel, AnEnsembleScoresTheGeometricMeanOfItsMembers) {
   EXPECT_NE(refused(j).find("(member 2): weights lack parameter 'encoder.head.0.weight'"),
             std::string::npos)
       << refused(j);
+  for (const nlohmann::json &bad :
+       {nlohmann::json({{"pessimism", -1}}), nlohmann::json({{"local", 1}}), nlohmann::json(1)}) {
+    j = two;
+    j["scoring_defaults"] = bad;
+    EXPECT_NE(refused(j).find("'scoring_defaults' must be {\"pessimism\": a number of at least 0}"),
+              std::string::npos)
+        << refused(j);
+  }
 }
 
 TEST(SequenceModels, BadOptionsAndNothingToLearnAreClearErrors) {

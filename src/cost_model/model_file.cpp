@@ -14,7 +14,8 @@ namespace worldtune::cost_model {
 CostModelOptions with_defaults(CostModelOptions options,
                                const std::vector<ModelOptionSpec> &specs) {
   for (const ModelOptionSpec &s : specs)
-    if (!options.values.contains(s.name)) options.values[s.name] = s.default_value;
+    if (!options.values.contains(s.name))
+      options.values[s.name] = s.default_value, options.defaulted.push_back(s.name);
   return options;
 }
 

@@ -29,6 +29,9 @@ struct CostModelOptions {
   /// The model's own options by name, typed and complete (defaults filled in) once
   /// make_cost_model has checked them against the table.
   nlohmann::json values = nlohmann::json::object();
+  /// The options with_defaults filled in (none given by the user): a weights file may carry its
+  /// own defaults for these (how it is meant to be scored), which the user's options override.
+  std::vector<std::string> defaulted;
 
   int64_t get_int(const std::string &name) const { return values.at(name).get<int64_t>(); }
   double get_double(const std::string &name) const { return values.at(name).get<double>(); }

@@ -11,9 +11,11 @@
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <thread>
 
 #include "support/rng.h"
+#include "support/strings.h"
 #include "tokens/head_inputs.h"
 #include "world/local_residual.h"
 #include "world/nets.h"
@@ -47,8 +49,8 @@ std::vector<ModelOptionSpec> world_option_specs() {
 std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
   std::vector<ModelOptionSpec> specs = {
       {"pretrained", OptionType::Bool, true,
-       "start from the shipped weights (" WORLDTUNE_MODELS_DIR "/" + kind +
-           ".json) when no model file is given"},
+       "start from the shipped weights (" + default_weights(kind) +
+           ") when no model file is given"},
       {"online", OptionType::Bool, false,
        "fine-tune on the run's measurements after each round (off by default: it measured slower "
        "at 100 trials, docs/benchmarks.md \"Budget run\")"},
@@ -72,7 +74,8 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
       {"pessimism", OptionType::Double, 0.0,
        "scoring of several networks: exp(mean - pessimism * sd) of their predicted log "
        "throughputs (0: geometric mean; 1 with two: the lower), to distrust states they disagree "
-       "on, where a search driven by the model finds its over-estimates (not Ansor's)"},
+       "on, where a search driven by the model finds its over-estimates (not Ansor's); unset, a "
+       "weights file's own default (the shipped ones: 1) or 0"},
       {"local", OptionType::Double, 0.0,
        "ridge penalty of a local residual refitted on the run's measurements after each round "
        "(a regression of what the network mispredicts on its own last hidden layer, as the "
@@ -87,7 +90,13 @@ std::vector<ModelOptionSpec> sequence_option_specs(const std::string &kind) {
 }
 
 std::string default_weights(const std::string &kind) {
-  return std::string(WORLDTUNE_MODELS_DIR) + "/" + kind + ".json";
+  // Weight files never change once experiments name them (runs record their digests), so a new
+  // default is a new file named here; data/models/README.md says how each was trained.
+  static const std::map<std::string, std::string> kShipped = {
+      {"world", "world-members2-dw-readout-pess1.json"}, {"tlp", "tlp-members2-dw-pess1.json"}};
+  auto it = kShipped.find(kind);
+  return std::string(WORLDTUNE_MODELS_DIR) + "/" +
+         (it == kShipped.end() ? kind + ".json" : it->second);
 }
 
 std::string shipped_weights(const std::string &kind, const CostModelOptions &options) {
@@ -448,6 +457,19 @@ void Member::fine_tune(const std::vector<ExampleGroup> &groups) {
   if (!calibrated_on_corpus) calibrate(groups);
 }
 
+/// A weights file's own scoring default, if it has one (checked before anything is loaded).
+std::optional<double> scoring_default(const nlohmann::json &j, const std::string &path) {
+  if (!j.contains("scoring_defaults")) return std::nullopt;
+  const nlohmann::json &d = j["scoring_defaults"];
+  const bool ok = d.is_object() && d.size() == 1 && d.contains("pessimism") &&
+                  d["pessimism"].is_number() && std::isfinite(d["pessimism"].get<double>()) &&
+                  d["pessimism"].get<double>() >= 0;
+  WT_USER_CHECK(ok, BadModel,
+                path << ": 'scoring_defaults' must be {\"pessimism\": a number of at least 0}, got "
+                     << quote_cut(d.dump()));
+  return d["pessimism"].get<double>();
+}
+
 }  // namespace
 
 struct SequenceModel::Impl {
@@ -457,8 +479,15 @@ struct SequenceModel::Impl {
   std::vector<std::unique_ptr<Member>> members;  ///< none until loaded, trained or first used
   std::vector<search::MeasuredState> run;        ///< this run's measurements (online fine-tuning)
 
+  /// The pessimism of the options as made: where the user gave none, a loaded file's own
+  /// default replaces it, and a file without one restores it.
+  double made_pessimism;
+
   Impl(const std::string &k, const CostModelOptions &o)
-      : kind(k), options(o), scoring(o.cache_line_bytes) {
+      : kind(k),
+        options(o),
+        scoring(o.cache_line_bytes),
+        made_pessimism(o.get_double("pessimism")) {
     WT_USER_CHECK(o.get_int("members") >= 1 && o.get_int("members") <= kMaxMembers, BadArgument,
                   "option members of cost model '" << kind << "' must be in 1.." << kMaxMembers
                                                    << ", got " << o.get_int("members"));
@@ -585,6 +614,7 @@ void SequenceModel::Impl::load(const std::string &path) {
                        << (j["schema"].contains(key) ? j["schema"][key].dump() : "(none)")
                        << ", this build needs " << value.dump()
                        << " (retrain with `worldtune train --model " << kind << "`)");
+  const std::optional<double> file_pessimism = scoring_default(j, path);
   const bool several = j.contains("members");
   WT_USER_CHECK(!several || (j["members"].is_array() && !j["members"].empty() &&
                              static_cast<int64_t>(j["members"].size()) <= kMaxMembers),
@@ -597,6 +627,9 @@ void SequenceModel::Impl::load(const std::string &path) {
                         several ? " (member " + std::to_string(i + 1) + ")" : "");
   }
   members = std::move(loaded);
+  const auto &d = options.defaulted;
+  if (std::find(d.begin(), d.end(), "pessimism") != d.end())
+    options.values["pessimism"] = file_pessimism.value_or(made_pessimism);
 }
 
 SequenceModel::SequenceModel(const std::string &kind,
@@ -671,6 +704,8 @@ void SequenceModel::save(const std::string &path) const {
     j["members"] = nlohmann::json::array();
     for (const auto &m : impl_->members) j["members"].push_back(m->to_json());
   }
+  if (const double p = impl_->options.get_double("pessimism"); p > 0)
+    j["scoring_defaults"] = {{"pessimism", p}};
   cost_model::write_model_file(path, j);
 }
 

@@ -5,10 +5,13 @@
 /// transition and ranks candidates from the final latents, the action summary and the hardware.
 /// It never lowers a candidate or computes its features; training alone replays prefixes for the
 /// auxiliary world loss. Pretrained with `worldtune train --model world`; the shipped weights
-/// (data/models/<kind>.json) are loaded unless a model file is given; with `online`, it
-/// fine-tunes on the run's own measurements after each round. A model may hold several networks
+/// (default_weights, listed in data/models/README.md) are loaded unless a model file is given; with
+/// `online`, it fine-tunes on the run's own measurements after each round. A model may hold several
+/// networks
 /// (`members`, trained with consecutive seeds): it scores the geometric mean of their calibrated
-/// scores, tokenizing each candidate once.
+/// scores, tokenizing each candidate once. A weights file may name its own scoring default
+/// (`"scoring_defaults": {"pessimism": p}`, written when trained with pessimism > 0), used
+/// unless the user sets the option.
 ///
 /// `tlp`: the sequence baseline without dynamics (TLP, Zhai et al. 2023): self-attention over the
 /// same step tokens, same encoder, head, corpus and training, so the transition's value is
