@@ -1,4 +1,5 @@
-/// \file The worldtune binary end to end: listing, show, measure, and clear errors for bad input.
+/// \file The worldtune binary end to end: listing, show, inspect, measure, and clear errors for bad
+/// input.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -48,6 +49,25 @@ TEST(Cli, MeasureAppendsOneRecordPerSchedule) {
   run("measure --workload matmul:M=32,N=32,K=32 --random 2 --seed 9 --min-repeat-ms 1 --records " +
       rec);
   EXPECT_EQ(read_records(rec).size(), 5u);
+}
+
+TEST(Cli, InspectPrintsTheImportedNetworkOrNamesWhatItRefuses) {
+  const std::string nets = WORLDTUNE_TEST_NETWORKS;
+  CliRun r = run("inspect --model " + nets + "/tiny_cnn.onnx --batch 2 --nodes");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("inputs    input float32[2,3,16,16]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("outputs   output float32[2,10]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nodes     21: Add 1, AveragePool 2,"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/stem/stem.0/Conv"), std::string::npos) << r.out;
+  r = run("inspect --model " + nets + "/test_tan.onnx");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: network: " + nets +
+                       "/test_tan.onnx: node '/Tan' (Tan): operator 'Tan' is not supported"),
+            std::string::npos)
+      << r.out;
+  r = run("inspect --model " + nets + "/no_such.onnx");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("error: io: cannot open network file"), std::string::npos) << r.out;
 }
 
 TEST(Cli, BadInputGetsAClearError) {

@@ -10,7 +10,16 @@
 namespace worldtune {
 
 /// What kind of user input was wrong; the CLI prints it as `error: <kind>: <message>`.
-enum class ErrorKind { BadWorkload, BadSchedule, BadRecord, BadTarget, BadArgument, BadModel, Io };
+enum class ErrorKind {
+  BadWorkload,
+  BadSchedule,
+  BadRecord,
+  BadTarget,
+  BadArgument,
+  BadModel,    ///< a cost model's weights file
+  BadNetwork,  ///< a network to tune or compile (an ONNX file)
+  Io
+};
 
 const char *error_kind_name(ErrorKind kind);
 

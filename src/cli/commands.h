@@ -14,6 +14,14 @@ namespace worldtune::cli {
 
 int run_workloads();
 
+struct InspectOptions {
+  std::string model;  ///< an ONNX file
+  int64_t batch = 0;  ///< 0: the file's own batch size
+  bool nodes = false;
+};
+/// `worldtune inspect`: the network as worldtune imports it (inputs, outputs, ops, constants).
+int run_inspect(const InspectOptions &o);
+
 struct ShowOptions {
   std::string workload;
   uint64_t seed = 1;

@@ -358,6 +358,13 @@ int main(int argc, char **argv) {
   add_model_commands(app, models);
   worldtune::cli::ExperimentCommandOptions experiment;
   CLI::App *experiment_cmd = add_experiment_command(app, experiment);
+  worldtune::cli::InspectOptions inspect;
+  auto *inspect_cmd =
+      app.add_subcommand("inspect", "import an ONNX network and print what worldtune sees of it");
+  inspect_cmd->add_option("--model", inspect.model, "ONNX file")->required();
+  inspect_cmd->add_option("--batch", inspect.batch, "batch size (for a dynamic first dimension)")
+      ->check(integer_in(1, kIntMax));
+  inspect_cmd->add_flag("--nodes", inspect.nodes, "also list every node with its shapes");
 
   if (refuse_unknown_command(app, argc, argv)) return 2;
   try {
@@ -371,6 +378,7 @@ int main(int argc, char **argv) {
   try {
     if (app.got_subcommand("workloads")) return worldtune::cli::run_workloads();
     if (app.got_subcommand("show")) return worldtune::cli::run_show(show);
+    if (inspect_cmd->parsed()) return worldtune::cli::run_inspect(inspect);
     if (app.got_subcommand("measure")) {
       meas.measure.check = parse_check(check);
       return worldtune::cli::run_measure(meas);

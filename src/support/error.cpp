@@ -20,6 +20,8 @@ const char *error_kind_name(ErrorKind kind) {
       return "argument";
     case ErrorKind::BadModel:
       return "model";
+    case ErrorKind::BadNetwork:
+      return "network";
     case ErrorKind::Io:
       return "io";
   }

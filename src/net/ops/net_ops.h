@@ -1,0 +1,26 @@
+/// \file Registration entry points of the network operator families (one file each) and the
+/// checks they share.
+#pragma once
+
+#include <string>
+
+#include "net/op_registry.h"
+
+namespace worldtune::net {
+
+void register_conv_ops(NetOpRegistry &r);
+void register_pool_ops(NetOpRegistry &r);
+void register_matmul_ops(NetOpRegistry &r);
+void register_elementwise_ops(NetOpRegistry &r);
+void register_normalize_ops(NetOpRegistry &r);
+void register_layout_ops(NetOpRegistry &r);
+
+/// "" when the node's input `i` is a 4-D tensor (N, C, H, W), else why not.
+std::string needs_image(const Node &node, const Graph &graph, size_t i = 0);
+/// "" when the node's inputs from `first` on are constants (weights), else why not.
+std::string needs_constants(const Node &node, const Graph &graph, size_t first);
+/// "" when the 2-D window attributes are square and symmetric (one kernel size, stride,
+/// dilation and padding for both axes, as worldtune's operators take them), else why not.
+std::string needs_square_window(const Node &node);
+
+}  // namespace worldtune::net
