@@ -6,13 +6,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "measure_test_util.h"
 #include "net/graph.h"
+#include "net/reference.h"
 #include "worldtune/error.h"
 
 namespace worldtune::onnx_import {
@@ -46,7 +50,7 @@ std::pair<ErrorKind, std::string> error_of(const std::function<void()> &f) {
 TEST(OnnxImport, TheTinyCnnComesInWithItsOpsShapesAndConstants) {
   net::Graph g = import_onnx(network("tiny_cnn"));
   EXPECT_EQ(g.opset, 14);
-  EXPECT_EQ(g.op_counts(), (std::map<std::string, int>{{"Add", 1},
+  EXPECT_EQ(g.op_counts(), (std::map<std::string, int>{{"Add", 2},
                                                        {"AveragePool", 2},
                                                        {"BatchNormalization", 1},
                                                        {"Clip", 1},
@@ -82,6 +86,37 @@ TEST(OnnxImport, TheTinyCnnComesInWithItsOpsShapesAndConstants) {
   for (const net::Node &n : g.nodes)
     for (int o : n.outputs)
       for (int64_t e : g.value(o).shape) EXPECT_GE(e, 1) << n.label();
+}
+
+/// The network's PyTorch input and output (FILE.io.json, written beside it by the script).
+std::pair<net::HostTensor, net::HostTensor> pytorch_io(const std::string &name) {
+  nlohmann::json j = nlohmann::json::parse(
+      read_bytes(std::string(WORLDTUNE_TEST_NETWORKS) + "/" + name + ".io.json"));
+  auto tensor = [](const nlohmann::json &t) {
+    return net::HostTensor{t["shape"].get<std::vector<int64_t>>(),
+                           t["data"].get<std::vector<float>>()};
+  };
+  return {tensor(j["input"]), tensor(j["output"])};
+}
+
+// Every supported op's reference evaluation, through the two small networks that use them all
+// (but LayerNormalization and Gelu, which PyTorch exports decomposed at opset 14), against
+// PyTorch's own output for the same input.
+TEST(OnnxImport, TheReferenceEvaluationMatchesPyTorch) {
+  for (const std::string name : {"tiny_cnn", "tiny_encoder"}) {
+    net::Graph g = import_onnx(network(name));
+    auto [input, expected] = pytorch_io(name);
+    std::vector<net::HostTensor> out = net::run_reference(g, {input});
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].shape, expected.shape) << name;
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < out[0].data.size(); ++i) {
+      worst = std::max(worst, std::fabs(double(out[0].data[i]) - expected.data[i]));
+      scale = std::max(scale, std::fabs(double(expected.data[i])));
+    }
+    EXPECT_LT(worst, 2e-5 * std::max(1.0, scale)) << name << ": worst difference " << worst;
+    EXPECT_GT(scale, 0) << name;
+  }
 }
 
 TEST(OnnxImport, TheTinyEncoderComesInDecomposed) {

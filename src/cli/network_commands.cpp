@@ -1,11 +1,19 @@
-/// \file Commands on whole networks: `inspect` (what worldtune imports of an ONNX file).
+/// \file Commands on whole networks: `inspect` (what worldtune imports of an ONNX file, and
+/// optionally its reference evaluation against a known output).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/commands.h"
 #include "net/graph.h"
+#include "net/reference.h"
 #include "onnx_import/onnx_import.h"
 #include "support/strings.h"
+#include "worldtune/error.h"
 
 namespace worldtune::cli {
 
@@ -38,11 +46,46 @@ void print_summary(const net::Graph &g) {
               static_cast<long long>(elements));
 }
 
+net::HostTensor json_tensor(const nlohmann::json &j, const std::string &path,
+                            const std::string &key) {
+  try {
+    const nlohmann::json &t = j.at(key);
+    return {t.at("shape").get<std::vector<int64_t>>(), t.at("data").get<std::vector<float>>()};
+  } catch (const std::exception &) {
+    throw UserError(ErrorKind::BadArgument,
+                    path + ": needs '" + key + "' as {\"shape\": [...], \"data\": [...]}");
+  }
+}
+
+/// Runs the reference evaluation on the file's input and prints how far it is from its output.
+void check_io(const net::Graph &g, const std::string &path) {
+  std::ifstream in(path);
+  WT_USER_CHECK(in.good(), Io, "cannot open " << path);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  WT_USER_CHECK(!j.is_discarded(), BadArgument, path << ": not JSON");
+  net::HostTensor expected = json_tensor(j, path, "output");
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<net::HostTensor> out = net::run_reference(g, {json_tensor(j, path, "input")});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  WT_USER_CHECK(out.size() == 1 && out[0].shape == expected.shape, BadArgument,
+                path << ": its output's shape is not the network's");
+  double worst = 0, scale = 0;
+  for (size_t i = 0; i < expected.data.size(); ++i) {
+    worst = std::max(worst, std::fabs(double(out[0].data[i]) - expected.data[i]));
+    scale = std::max(scale, std::fabs(double(expected.data[i])));
+  }
+  std::printf(
+      "reference %.3g max abs difference to %s, %.3g of its largest |output| %.3g (%.1f s)\n",
+      worst, path.c_str(), scale > 0 ? worst / scale : 0.0, scale, seconds);
+}
+
 }  // namespace
 
 int run_inspect(const InspectOptions &o) {
   net::Graph g = onnx_import::import_onnx(o.model, {o.batch});
   print_summary(g);
+  if (!o.check_io.empty()) check_io(g, o.check_io);
   if (!o.nodes) return 0;
   for (const net::Node &n : g.nodes)
     std::printf("  %-24s %-18s %s -> %s\n", quote_cut(n.name, 24).c_str(), n.op.c_str(),

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "net/graph.h"
+#include "net/reference.h"
 
 namespace worldtune::net {
 
@@ -24,6 +25,11 @@ struct AttributeRule {
   std::function<std::string(const Attribute &)> check;  ///< null: any value of the kind
 };
 
+/// A node's output computed from its inputs (null for an optional input left out), of the shape
+/// shape inference gave it: the op's reference semantics (net/reference.h).
+using EvalFn = std::function<HostTensor(const Node &, const std::vector<const HostTensor *> &,
+                                        const std::vector<int64_t> &out_shape)>;
+
 struct NetOpDefinition {
   std::string op;  ///< ONNX op type (default domain)
   int min_inputs = 1;
@@ -32,6 +38,7 @@ struct NetOpDefinition {
   std::vector<AttributeRule> attributes;  ///< any other attribute is refused
   /// The node with its shapes known: "" when supported, else why not (e.g. "only 2-D").
   std::function<std::string(const Node &, const Graph &)> check;
+  EvalFn eval;
 };
 
 class NetOpRegistry {

@@ -4,14 +4,60 @@
 
 namespace worldtune::net {
 
+namespace {
+
+/// Reshape, Flatten, Identity: the same elements in the same order, another shape.
+HostTensor same_elements(const Node &, const std::vector<const HostTensor *> &in,
+                         const std::vector<int64_t> &shape) {
+  return {shape, in[0]->data};
+}
+
+HostTensor transpose(const Node &n, const std::vector<const HostTensor *> &in,
+                     const std::vector<int64_t> &shape) {
+  const size_t rank = in[0]->shape.size();
+  std::vector<int64_t> perm = n.get_ints("perm");
+  if (perm.empty())
+    for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+  std::vector<int64_t> in_strides = strides_of(in[0]->shape), step(rank);
+  for (size_t d = 0; d < rank; ++d) step[d] = in_strides[static_cast<size_t>(perm[d])];
+  HostTensor out{shape, {}};
+  for (int64_t at : strided_indices(shape, step))
+    out.data.push_back(in[0]->data[static_cast<size_t>(at)]);
+  return out;
+}
+
+HostTensor concat(const Node &n, const std::vector<const HostTensor *> &in,
+                  const std::vector<int64_t> &shape) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t axis = n.get_int("axis", 0);
+  if (axis < 0) axis += rank;
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= shape[static_cast<size_t>(d)];
+  HostTensor out{shape, {}};
+  for (int64_t o = 0; o < outer; ++o)
+    for (const HostTensor *t : in) {
+      const int64_t block = static_cast<int64_t>(t->data.size()) / outer;
+      out.data.insert(out.data.end(), t->data.begin() + o * block,
+                      t->data.begin() + (o + 1) * block);
+    }
+  return out;
+}
+
+}  // namespace
+
 void register_layout_ops(NetOpRegistry &r) {
-  r.add({"Reshape", 2, 2, 1, {int_in("allowzero", {0})}, [](const Node &n, const Graph &g) {
-           return needs_constants(n, g, 1);
-         }});
-  r.add({"Transpose", 1, 1, 1, {any_ints("perm")}, nullptr});
-  r.add({"Concat", 1, 1 << 16, 1, {any_int("axis")}, nullptr});
-  r.add({"Flatten", 1, 1, 1, {any_int("axis")}, nullptr});
-  r.add({"Identity", 1, 1, 1, {}, nullptr});  // the exporter's alias of a shared constant
+  r.add({"Reshape",
+         2,
+         2,
+         1,
+         {int_in("allowzero", {0})},
+         [](const Node &n, const Graph &g) { return needs_constants(n, g, 1); },
+         same_elements});
+  r.add({"Transpose", 1, 1, 1, {any_ints("perm")}, nullptr, transpose});
+  r.add({"Concat", 1, 1 << 16, 1, {any_int("axis")}, nullptr, concat});
+  r.add({"Flatten", 1, 1, 1, {any_int("axis")}, nullptr, same_elements});
+  // The exporter's alias of a shared constant (folded at import); of anything else, a copy.
+  r.add({"Identity", 1, 1, 1, {}, nullptr, same_elements});
 }
 
 }  // namespace worldtune::net

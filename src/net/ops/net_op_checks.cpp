@@ -33,4 +33,13 @@ std::string needs_square_window(const Node &node) {
   return "";
 }
 
+Window window_of(const Node &node, int64_t kernel) {
+  auto first = [&](const char *name, int64_t fallback) {
+    std::vector<int64_t> v = node.get_ints(name);
+    return v.empty() ? fallback : v[0];
+  };
+  return {first("kernel_shape", kernel), first("strides", 1), first("dilations", 1),
+          first("pads", 0)};
+}
+
 }  // namespace worldtune::net

@@ -23,4 +23,11 @@ std::string needs_constants(const Node &node, const Graph &graph, size_t first);
 /// dilation and padding for both axes, as worldtune's operators take them), else why not.
 std::string needs_square_window(const Node &node);
 
+/// A square, symmetric 2-D window (what needs_square_window admits).
+struct Window {
+  int64_t kernel = 1, stride = 1, dilation = 1, pad = 0;
+};
+/// The node's window; `kernel` when it has no kernel_shape (Conv takes it from the weights).
+Window window_of(const Node &node, int64_t kernel);
+
 }  // namespace worldtune::net
