@@ -88,32 +88,20 @@ TEST(OnnxImport, TheTinyCnnComesInWithItsOpsShapesAndConstants) {
       for (int64_t e : g.value(o).shape) EXPECT_GE(e, 1) << n.label();
 }
 
-/// The network's PyTorch input and output (FILE.io.json, written beside it by the script).
-std::pair<net::HostTensor, net::HostTensor> pytorch_io(const std::string &name) {
-  nlohmann::json j = nlohmann::json::parse(
-      read_bytes(std::string(WORLDTUNE_TEST_NETWORKS) + "/" + name + ".io.json"));
-  auto tensor = [](const nlohmann::json &t) {
-    return net::HostTensor{t["shape"].get<std::vector<int64_t>>(),
-                           t["data"].get<std::vector<float>>()};
-  };
-  return {tensor(j["input"]), tensor(j["output"])};
-}
-
 // Every supported op's reference evaluation, through the two small networks that use them all
 // (but LayerNormalization and Gelu, which PyTorch exports decomposed at opset 14), against
 // PyTorch's own output for the same input.
 TEST(OnnxImport, TheReferenceEvaluationMatchesPyTorch) {
   for (const std::string name : {"tiny_cnn", "tiny_encoder"}) {
     net::Graph g = import_onnx(network(name));
-    auto [input, expected] = pytorch_io(name);
-    std::vector<net::HostTensor> out = net::run_reference(g, {input});
+    net::IoExample io =
+        net::read_io_example(std::string(WORLDTUNE_TEST_NETWORKS) + "/" + name + ".io.json");
+    std::vector<net::HostTensor> out = net::run_reference(g, {io.input});
     ASSERT_EQ(out.size(), 1u);
-    ASSERT_EQ(out[0].shape, expected.shape) << name;
-    double worst = 0, scale = 0;
-    for (size_t i = 0; i < out[0].data.size(); ++i) {
-      worst = std::max(worst, std::fabs(double(out[0].data[i]) - expected.data[i]));
-      scale = std::max(scale, std::fabs(double(expected.data[i])));
-    }
+    ASSERT_EQ(out[0].shape, io.output.shape) << name;
+    const double worst = net::max_abs_difference(out[0], io.output);
+    double scale = 0;
+    for (float y : io.output.data) scale = std::max(scale, std::fabs(double(y)));
     EXPECT_LT(worst, 2e-5 * std::max(1.0, scale)) << name << ": worst difference " << worst;
     EXPECT_GT(scale, 0) << name;
   }
@@ -131,7 +119,9 @@ TEST(OnnxImport, TheTinyEncoderComesInDecomposed) {
   EXPECT_EQ(ops.count("Identity"), 0u);  // aliases of shared constants are constants
   EXPECT_EQ(g.value(g.outputs[0]).shape, (std::vector<int64_t>{1, 8, 32}));
   for (const net::Node &n : g.nodes)
-    if (n.op == "Reshape") EXPECT_EQ(g.value(n.inputs[1]).dtype, net::DType::Int64);
+    if (n.op == "Reshape") {
+      EXPECT_EQ(g.value(n.inputs[1]).dtype, net::DType::Int64);
+    }
 }
 
 TEST(OnnxImport, ABatchSizeReplacesTheFirstDimension) {

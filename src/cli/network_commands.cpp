@@ -4,8 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/commands.h"
@@ -46,35 +44,18 @@ void print_summary(const net::Graph &g) {
               static_cast<long long>(elements));
 }
 
-net::HostTensor json_tensor(const nlohmann::json &j, const std::string &path,
-                            const std::string &key) {
-  try {
-    const nlohmann::json &t = j.at(key);
-    return {t.at("shape").get<std::vector<int64_t>>(), t.at("data").get<std::vector<float>>()};
-  } catch (const std::exception &) {
-    throw UserError(ErrorKind::BadArgument,
-                    path + ": needs '" + key + "' as {\"shape\": [...], \"data\": [...]}");
-  }
-}
-
 /// Runs the reference evaluation on the file's input and prints how far it is from its output.
 void check_io(const net::Graph &g, const std::string &path) {
-  std::ifstream in(path);
-  WT_USER_CHECK(in.good(), Io, "cannot open " << path);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  WT_USER_CHECK(!j.is_discarded(), BadArgument, path << ": not JSON");
-  net::HostTensor expected = json_tensor(j, path, "output");
+  net::IoExample io = net::read_io_example(path);
   auto t0 = std::chrono::steady_clock::now();
-  std::vector<net::HostTensor> out = net::run_reference(g, {json_tensor(j, path, "input")});
+  std::vector<net::HostTensor> out = net::run_reference(g, {io.input});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  WT_USER_CHECK(out.size() == 1 && out[0].shape == expected.shape, BadArgument,
+  WT_USER_CHECK(out.size() == 1 && out[0].shape == io.output.shape, BadArgument,
                 path << ": its output's shape is not the network's");
-  double worst = 0, scale = 0;
-  for (size_t i = 0; i < expected.data.size(); ++i) {
-    worst = std::max(worst, std::fabs(double(out[0].data[i]) - expected.data[i]));
-    scale = std::max(scale, std::fabs(double(expected.data[i])));
-  }
+  const double worst = net::max_abs_difference(out[0], io.output);
+  double scale = 0;
+  for (float y : io.output.data) scale = std::max(scale, std::fabs(double(y)));
   std::printf(
       "reference %.3g max abs difference to %s, %.3g of its largest |output| %.3g (%.1f s)\n",
       worst, path.c_str(), scale > 0 ? worst / scale : 0.0, scale, seconds);

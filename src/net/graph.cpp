@@ -37,12 +37,6 @@ std::vector<int64_t> Node::get_ints(const std::string &attribute,
 
 std::string Node::label() const { return "node '" + name + "' (" + op + ")"; }
 
-int Graph::find(const std::string &name) const {
-  for (size_t i = 0; i < values.size(); ++i)
-    if (values[i].name == name) return static_cast<int>(i);
-  return -1;
-}
-
 std::map<std::string, int> Graph::op_counts() const {
   std::map<std::string, int> counts;
   for (const Node &n : nodes) ++counts[n.op];

@@ -62,8 +62,6 @@ struct Graph {
   std::vector<int> inputs;  ///< the network's inputs (not constants)
   std::vector<int> outputs;
 
-  /// The index of the value named `name`, or -1.
-  int find(const std::string &name) const;
   const Value &value(int index) const { return values.at(static_cast<size_t>(index)); }
   /// Nodes per op type, e.g. {"Conv": 20, "Relu": 17}.
   std::map<std::string, int> op_counts() const;

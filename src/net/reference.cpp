@@ -1,6 +1,11 @@
 /// \file Running a network graph with each operator's reference evaluation.
 #include "net/reference.h"
 
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "net/op_registry.h"
 #include "worldtune/error.h"
 
@@ -38,6 +43,36 @@ std::vector<int64_t> broadcast_indices(const std::vector<int64_t> &out_shape,
   for (size_t d = offset; d < rank; ++d)
     step[d] = in_shape[d - offset] == 1 ? 0 : in_strides[d - offset];
   return strided_indices(out_shape, step);
+}
+
+namespace {
+
+HostTensor json_tensor(const nlohmann::json &j, const std::string &path, const char *key) {
+  try {
+    const nlohmann::json &t = j.at(key);
+    return {t.at("shape").get<std::vector<int64_t>>(), t.at("data").get<std::vector<float>>()};
+  } catch (const std::exception &) {
+    throw UserError(ErrorKind::BadArgument,
+                    path + ": needs '" + key + "' as {\"shape\": [...], \"data\": [...]}");
+  }
+}
+
+}  // namespace
+
+IoExample read_io_example(const std::string &path) {
+  std::ifstream in(path);
+  WT_USER_CHECK(in.good(), Io, "cannot open " << path);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  WT_USER_CHECK(!j.is_discarded(), BadArgument, path << ": not JSON");
+  return {json_tensor(j, path, "input"), json_tensor(j, path, "output")};
+}
+
+double max_abs_difference(const HostTensor &a, const HostTensor &b) {
+  WT_ASSERT(a.data.size() == b.data.size(), "comparing tensors of different sizes");
+  double worst = 0;
+  for (size_t i = 0; i < a.data.size(); ++i)
+    worst = std::max(worst, std::fabs(double(a.data[i]) - b.data[i]));
+  return worst;
 }
 
 namespace {

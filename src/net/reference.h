@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "net/graph.h"
@@ -14,6 +15,16 @@ struct HostTensor {
   std::vector<int64_t> shape;
   std::vector<float> data;  ///< row-major
 };
+
+/// An input and the output a framework computed for it (scripts/make_onnx_models.py's
+/// FILE.io.json: {"input": {"shape", "data"}, "output": {"shape", "data"}}).
+struct IoExample {
+  HostTensor input, output;
+};
+/// Reads one; throws UserError (Io, BadArgument) naming the file and what is wrong.
+IoExample read_io_example(const std::string &path);
+/// The largest |a - b| over their elements (of the same count).
+double max_abs_difference(const HostTensor &a, const HostTensor &b);
 
 /// Runs `graph` on `inputs` (one per graph input, in order, of the input's shape) and returns its
 /// outputs. Throws UserError(BadArgument) naming an input of the wrong shape.
