@@ -17,14 +17,14 @@
 #include "measure_test_util.h"
 #include "net/graph.h"
 #include "net/reference.h"
+#include "net_test_util.h"
 #include "worldtune/error.h"
 
 namespace worldtune::onnx_import {
 namespace {
 
-std::string network(const std::string &name) {
-  return std::string(WORLDTUNE_TEST_NETWORKS) + "/" + name + ".onnx";
-}
+using testing::error_of;
+using testing::network;
 
 std::string read_bytes(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,16 +35,6 @@ const net::Node &node_named(const net::Graph &g, const std::string &name) {
   for (const net::Node &n : g.nodes)
     if (n.name == name) return n;
   throw std::runtime_error("no node " + name);
-}
-
-/// The UserError `f` throws ("" with kind unchanged when it throws none).
-std::pair<ErrorKind, std::string> error_of(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const UserError &e) {
-    return {e.kind(), e.what()};
-  }
-  return {ErrorKind::Io, ""};
 }
 
 TEST(OnnxImport, TheTinyCnnComesInWithItsOpsShapesAndConstants) {
@@ -94,8 +84,7 @@ TEST(OnnxImport, TheTinyCnnComesInWithItsOpsShapesAndConstants) {
 TEST(OnnxImport, TheReferenceEvaluationMatchesPyTorch) {
   for (const std::string name : {"tiny_cnn", "tiny_encoder"}) {
     net::Graph g = import_onnx(network(name));
-    net::IoExample io =
-        net::read_io_example(std::string(WORLDTUNE_TEST_NETWORKS) + "/" + name + ".io.json");
+    net::IoExample io = net::read_io_example(network(name, ".io.json"));
     std::vector<net::HostTensor> out = net::run_reference(g, {io.input});
     ASSERT_EQ(out.size(), 1u);
     ASSERT_EQ(out[0].shape, io.output.shape) << name;

@@ -18,6 +18,7 @@ struct InspectOptions {
   std::string model;  ///< an ONNX file
   int64_t batch = 0;  ///< 0: the file's own batch size
   bool nodes = false;
+  bool tasks = false;    ///< also split it into tuning tasks and list them
   std::string check_io;  ///< an input/output pair (scripts/make_onnx_models.py's FILE.io.json)
 };
 /// `worldtune inspect`: the network as worldtune imports it (inputs, outputs, ops, constants).

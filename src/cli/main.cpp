@@ -365,6 +365,9 @@ int main(int argc, char **argv) {
   inspect_cmd->add_option("--batch", inspect.batch, "batch size (for a dynamic first dimension)")
       ->check(integer_in(1, kIntMax));
   inspect_cmd->add_flag("--nodes", inspect.nodes, "also list every node with its shapes");
+  inspect_cmd->add_flag("--tasks", inspect.tasks,
+                        "also split it into tuning tasks (fused subgraphs) and list them; with "
+                        "--check-io, check the tasks (run by the IR interpreter) too");
   inspect_cmd->add_option("--check-io", inspect.check_io,
                           "run the reference evaluation on this JSON input and compare its output "
                           "(FILE.io.json of scripts/make_onnx_models.py)");

@@ -1,15 +1,18 @@
-/// \file Commands on whole networks: `inspect` (what worldtune imports of an ONNX file, and
-/// optionally its reference evaluation against a known output).
+/// \file Commands on whole networks: `inspect` (what worldtune imports of an ONNX file, the
+/// tuning tasks it splits into, and optionally both evaluated against a known output).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <string>
 
 #include "cli/commands.h"
 #include "net/graph.h"
 #include "net/reference.h"
 #include "onnx_import/onnx_import.h"
+#include "partition/partitioner.h"
 #include "support/strings.h"
 #include "worldtune/error.h"
 
@@ -44,11 +47,13 @@ void print_summary(const net::Graph &g) {
               static_cast<long long>(elements));
 }
 
-/// Runs the reference evaluation on the file's input and prints how far it is from its output.
-void check_io(const net::Graph &g, const std::string &path) {
+using Evaluation = std::function<std::vector<net::HostTensor>(const net::HostTensor &)>;
+
+/// Runs `evaluate` on the file's input and prints how far it is from its output.
+void check_io(const char *what, const Evaluation &evaluate, const std::string &path) {
   net::IoExample io = net::read_io_example(path);
   auto t0 = std::chrono::steady_clock::now();
-  std::vector<net::HostTensor> out = net::run_reference(g, {io.input});
+  std::vector<net::HostTensor> out = evaluate(io.input);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   WT_USER_CHECK(out.size() == 1 && out[0].shape == io.output.shape, BadArgument,
@@ -56,9 +61,30 @@ void check_io(const net::Graph &g, const std::string &path) {
   const double worst = net::max_abs_difference(out[0], io.output);
   double scale = 0;
   for (float y : io.output.data) scale = std::max(scale, std::fabs(double(y)));
-  std::printf(
-      "reference %.3g max abs difference to %s, %.3g of its largest |output| %.3g (%.1f s)\n",
-      worst, path.c_str(), scale > 0 ? worst / scale : 0.0, scale, seconds);
+  std::printf("%-9s %.3g max abs difference to %s, %.3g of its largest |output| %.3g (%.1f s)\n",
+              what, worst, path.c_str(), scale > 0 ? worst / scale : 0.0, scale, seconds);
+}
+
+void print_tasks(const net::Graph &g, const partition::TaskGraph &t) {
+  double total = 0;
+  for (const partition::Task &task : t.tasks) total += task.flops * task.weight;
+  std::printf("tasks     %zu (%zu calls, %.3f GFLOP per run)\n", t.tasks.size(), t.calls.size(),
+              total * 1e-9);
+  std::map<std::string, std::vector<std::string>> ops;
+  for (const partition::Call &c : t.calls) {
+    std::vector<std::string> &seen = ops[c.workload_key];
+    for (int n : c.nodes)
+      if (std::find(seen.begin(), seen.end(), g.nodes[static_cast<size_t>(n)].op) == seen.end())
+        seen.push_back(g.nodes[static_cast<size_t>(n)].op);
+  }
+  std::printf("  %6s %9s  %-40s %s\n", "weight", "GFLOP", "ONNX ops", "workload");
+  for (const partition::Task &task : t.tasks) {
+    const std::vector<std::string> &o = ops[task.workload_key];
+    std::printf("  %6d %9.4f  %-40s %s\n", task.weight, task.flops * task.weight * 1e-9,
+                o.empty() ? "(layout)"
+                          : join_mapped(o, " ", [](const std::string &x) { return x; }).c_str(),
+                task.workload_key.c_str());
+  }
 }
 
 }  // namespace
@@ -66,7 +92,19 @@ void check_io(const net::Graph &g, const std::string &path) {
 int run_inspect(const InspectOptions &o) {
   net::Graph g = onnx_import::import_onnx(o.model, {o.batch});
   print_summary(g);
-  if (!o.check_io.empty()) check_io(g, o.check_io);
+  if (!o.check_io.empty())
+    check_io(
+        "reference", [&](const net::HostTensor &x) { return net::run_reference(g, {x}); },
+        o.check_io);
+  if (o.tasks) {
+    const partition::TaskGraph t = partition::partition(g);
+    print_tasks(g, t);
+    if (!o.check_io.empty())
+      check_io(
+          "tasks",
+          [&](const net::HostTensor &x) { return partition::interpret_task_graph(t, {x}); },
+          o.check_io);
+  }
   if (!o.nodes) return 0;
   for (const net::Node &n : g.nodes)
     std::printf("  %-24s %-18s %s -> %s\n", quote_cut(n.name, 24).c_str(), n.op.c_str(),

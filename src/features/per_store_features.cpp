@@ -87,6 +87,7 @@ OpCounts count_ops(const ir::Expr &value) {
       case ir::ExprKind::Exp:
       case ir::ExprKind::Sqrt:
       case ir::ExprKind::Tanh:
+      case ir::ExprKind::Erf:
         c.float_math += 1;
         break;
       default:

@@ -85,6 +85,8 @@ class Translator {
         return Halide::sqrt(a(0, guarded));
       case ExprKind::Tanh:
         return Halide::tanh(a(0, guarded));
+      case ExprKind::Erf:
+        return Halide::erf(a(0, guarded));
     }
     WT_ASSERT(false, "unhandled expression kind");
     return Halide::Expr();

@@ -102,6 +102,7 @@ double count_float_ops(const Expr &e) {
       case ExprKind::Exp:
       case ExprKind::Sqrt:
       case ExprKind::Tanh:
+      case ExprKind::Erf:
         n += 1;
         break;
       default:
@@ -184,6 +185,12 @@ ComputeDAG::ComputeDAG(std::vector<Op> ops) : ops_(std::move(ops)) {
         static_cast<double>(op.num_elements()) * reduce_len * (count_float_ops(op.body) + combine);
     flops_ += op_flops_[i];
   }
+  // A program without arithmetic (a copy, a concat) counts one per output element, so that its
+  // throughput, and the cost models' targets, stay defined.
+  if (flops_ == 0)
+    for (int i = 0; i < n; ++i)
+      if (!ops_[i].is_placeholder && consumers_[i].empty())
+        flops_ += op_flops_[i] = static_cast<double>(ops_[i].num_elements());
   for (int i = 0; i < n; ++i)
     access_.push_back(analyze(ops_[i], producers_[i], consumers_[i].empty()));
 }
@@ -292,7 +299,7 @@ Tensor DagBuilder::reduce(const std::string &name, std::vector<Axis> axes,
 }
 
 Tensor pad(DagBuilder &b, const std::string &name, const Tensor &in,
-           const std::vector<int64_t> &before, const std::vector<int64_t> &after) {
+           const std::vector<int64_t> &before, const std::vector<int64_t> &after, double value) {
   std::vector<Axis> axes;
   for (size_t i = 0; i < in.shape.size(); ++i)
     axes.push_back({"i" + std::to_string(i), in.shape[i] + before[i] + after[i]});
@@ -306,7 +313,7 @@ Tensor pad(DagBuilder &b, const std::string &name, const Tensor &in,
       cond = cond.defined() ? (cond && c) : c;
     }
     if (!cond.defined()) return in(idx);
-    return select(cond, in(idx), Expr(0.0));
+    return select(cond, in(idx), Expr(value));
   });
 }
 

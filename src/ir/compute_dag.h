@@ -68,7 +68,8 @@ class ComputeDAG {
   std::vector<int> placeholders() const;
 
   /// Floating-point operations of the whole program (float arithmetic in bodies, plus one per
-  /// reduction combine), as TVM's FlopEstimator counts them.
+  /// reduction combine), as TVM's FlopEstimator counts them; a program without any counts one
+  /// per output element.
   double flop_count() const { return flops_; }
   /// The share of flop_count() op id computes (0 for placeholders).
   double op_flop_count(int id) const { return op_flops_.at(id); }
@@ -124,8 +125,9 @@ class DagBuilder {
   std::vector<Op> ops_;
 };
 
-/// Zero padding of the given dims: out[i] = in[i - before] inside, 0 outside (TVM's pad).
+/// Padding of the given dims: out[i] = in[i - before] inside, `value` outside (TVM's pad).
 Tensor pad(DagBuilder &b, const std::string &name, const Tensor &in,
-           const std::vector<int64_t> &before, const std::vector<int64_t> &after);
+           const std::vector<int64_t> &before, const std::vector<int64_t> &after,
+           double value = 0.0);
 
 }  // namespace worldtune::ir

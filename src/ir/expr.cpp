@@ -67,6 +67,7 @@ Expr Expr::make(ExprKind kind, std::vector<Expr> args) {
     case ExprKind::Exp:
     case ExprKind::Sqrt:
     case ExprKind::Tanh:
+    case ExprKind::Erf:
       n->is_float = true;
       break;
     case ExprKind::Select:
@@ -102,6 +103,7 @@ Expr select(Expr c, Expr t, Expr f) { return Expr::make(ExprKind::Select, {c, t,
 Expr exp(Expr a) { return Expr::make(ExprKind::Exp, {a}); }
 Expr sqrt(Expr a) { return Expr::make(ExprKind::Sqrt, {a}); }
 Expr tanh(Expr a) { return Expr::make(ExprKind::Tanh, {a}); }
+Expr erf(Expr a) { return Expr::make(ExprKind::Erf, {a}); }
 
 int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -265,6 +267,8 @@ const char *call_name(ExprKind k) {
       return "sqrt";
     case ExprKind::Tanh:
       return "tanh";
+    case ExprKind::Erf:
+      return "erf";
     default:
       return nullptr;
   }

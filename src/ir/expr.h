@@ -34,6 +34,7 @@ enum class ExprKind : uint8_t {
   Exp,
   Sqrt,
   Tanh,
+  Erf,  ///< the error function (GELU)
 };
 
 struct ExprNode;
@@ -86,6 +87,7 @@ Expr select(Expr cond, Expr t, Expr f);
 Expr exp(Expr a);
 Expr sqrt(Expr a);
 Expr tanh(Expr a);
+Expr erf(Expr a);
 
 /// Integer floor division/modulo with Python semantics (what the IR means by floordiv/mod).
 int64_t floor_div(int64_t a, int64_t b);

@@ -51,6 +51,8 @@ double eval_value(const Expr &e, const std::vector<int64_t> &vars, const Compute
       return std::sqrt(ev(0));
     case ExprKind::Tanh:
       return std::tanh(ev(0));
+    case ExprKind::Erf:
+      return std::erf(ev(0));
     default:
       return static_cast<double>(eval_int(e, vars));
   }

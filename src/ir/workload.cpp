@@ -25,6 +25,11 @@ const WorkloadRegistry &WorkloadRegistry::global() {
     register_softmax(r);
     register_layer_norm(r);
     register_transpose_batch_matmul(r);
+    register_fused_conv2d(r);
+    register_fused_matmul(r);
+    register_fused_pool(r);
+    register_fused_normalize(r);
+    register_fused_elementwise(r);
     return r;
   }();
   return registry;

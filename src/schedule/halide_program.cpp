@@ -16,7 +16,7 @@ namespace worldtune::schedule {
 
 std::string sanitize_identifier(const std::string &name) {
   static const std::set<std::string> kReserved = {
-      "exp",      "sqrt",       "tanh",   "min",    "max",   "select", "clamp", "sum",
+      "exp",      "sqrt",       "tanh",   "erf",    "min",    "max",   "select", "clamp", "sum",
       "abs",      "pow",        "log",    "int",    "float", "for",    "if",    "do",
       "case",     "default",    "new",    "delete", "char",  "long",   "short", "auto",
       "const",    "return",     "Var",    "RVar",   "Func",  "RDom",   "Expr",  "Halide",

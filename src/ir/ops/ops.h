@@ -20,6 +20,11 @@ void register_norm(WorkloadRegistry &r);
 void register_softmax(WorkloadRegistry &r);
 void register_layer_norm(WorkloadRegistry &r);
 void register_transpose_batch_matmul(WorkloadRegistry &r);
+void register_fused_conv2d(WorkloadRegistry &r);
+void register_fused_matmul(WorkloadRegistry &r);
+void register_fused_pool(WorkloadRegistry &r);
+void register_fused_normalize(WorkloadRegistry &r);
+void register_fused_elementwise(WorkloadRegistry &r);
 
 /// Output extent of a sliding window; throws BadWorkload naming `field` when it is not positive.
 int64_t conv_out_extent(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation,
@@ -34,5 +39,22 @@ ParamSpec flag(const std::string &name, const std::string &doc);
 /// Applies optional bias (per last axis) and relu to a [.., C] tensor as separate elementwise
 /// stages, as TVM's fused subgraphs do.
 Tensor bias_relu(DagBuilder &b, const Tensor &x, bool bias, bool relu);
+
+/// Activation codes of the fused subgraphs' epilogues (the ACT and POST fields).
+enum class Activation : int64_t { None = 0, Relu = 1, Relu6 = 2, Sigmoid = 3, Gelu = 4 };
+/// What the RES field adds: nothing, or the residual tensor added or multiplied in.
+enum class Residual : int64_t { None = 0, Add = 1, Mul = 2 };
+
+/// A network's fused subgraph (TVM's injective epilogue of an anchor op): the anchor's output y,
+/// then, each where its field asks, y * scale[c], y + bias[c] (c: the last axis), ACT(y),
+/// y (+ or *) residual (a tensor of y's shape) and POST(y). Fields SCALE, BIAS, ACT, RES, POST.
+std::vector<ParamSpec> epilogue_params();
+/// The anchor's params followed by the epilogue's.
+std::vector<ParamSpec> with_epilogue(std::vector<ParamSpec> anchor);
+/// Adds the epilogue stages `p` asks for after `y`; their placeholders (scale, bias, residual)
+/// follow the anchor's inputs, in that order.
+Tensor apply_epilogue(DagBuilder &b, const Tensor &y, const ParamMap &p);
+/// y's value under activation `act`.
+Expr activate(Expr y, Activation act);
 
 }  // namespace worldtune::ir

@@ -1,0 +1,110 @@
+/// \file Lowering of the image ops: Conv (weights re-laid [K,K,CI/G,CO], its bias and a batch
+/// norm behind it folded), MaxPool, AveragePool and GlobalAveragePool, all on NHWC buffers.
+#include "net/ops/net_ops.h"
+#include "partition/lowering.h"
+
+namespace worldtune::partition {
+
+namespace {
+
+/// NCHW values are stored N, H, W, C.
+const std::vector<int> kNhwc = {0, 2, 3, 1};
+
+/// An anchor reading node n's image input NHWC and writing its NCHW output stored NHWC.
+Anchor image_anchor(Lowering &L, int n, const std::string &op) {
+  const net::Node &nd = L.node(n);
+  std::optional<View> x = L.view(nd.inputs[0]);
+  WT_ASSERT(x.has_value(), "input of a free node is not available");
+  const std::vector<int64_t> &in = x->shape, &out = L.shape(nd.outputs[0]);
+  Anchor a;
+  a.op = op;
+  a.params = {{"N", in[0]}, {"H", in[2]}, {"W", in[3]}};
+  a.inputs = {L.laid_out(*x, kNhwc, L.graph().value(nd.inputs[0]).name)};
+  a.shape = permuted(out, kNhwc);
+  a.out = View::stored(-1, out, kNhwc);
+  a.value = nd.outputs[0];
+  a.nodes = {n};
+  return a;
+}
+
+void lower_conv(Lowering &L, int n) {
+  const net::Node &nd = L.node(n);
+  const net::HostTensor &w = *L.constant(nd.inputs[1]);  // [CO, CI/G, K, K]
+  const int64_t co = w.shape[0], ci_g = w.shape[1], k = w.shape[2];
+  const net::Window win = net::window_of(nd, k);
+  Anchor a = image_anchor(L, n, "fused_conv2d");
+  a.params["CI"] = L.shape(nd.inputs[0])[1];
+  a.params["CO"] = co;
+  a.params["K"] = k;
+  a.params["S"] = win.stride;
+  a.params["P"] = win.pad;
+  a.params["D"] = win.dilation;
+  a.params["G"] = nd.get_int("group", 1);
+  std::vector<float> relaid(w.data.size());
+  for (int64_t o = 0; o < co; ++o)
+    for (int64_t c = 0; c < ci_g; ++c)
+      for (int64_t kh = 0; kh < k; ++kh)
+        for (int64_t kw = 0; kw < k; ++kw)
+          relaid[static_cast<size_t>(((kh * k + kw) * ci_g + c) * co + o)] =
+              w.data[static_cast<size_t>(((o * ci_g + c) * k + kh) * k + kw)];
+  a.weights =
+      L.add_constant(L.graph().value(nd.inputs[1]).name, {k, k, ci_g, co}, std::move(relaid));
+  a.weights_channel_axis = 3;
+  a.inputs.push_back(a.weights);
+  if (nd.inputs.size() > 2 && nd.inputs[2] >= 0) a.bias = L.constant(nd.inputs[2])->data;
+  L.finish(a);
+}
+
+/// The window's output extent without ceil_mode's extra window.
+int64_t floor_extent(int64_t in, const net::Window &w) {
+  return (in + 2 * w.pad - (w.kernel - 1) * w.dilation - 1) / w.stride + 1;
+}
+
+void lower_pool(Lowering &L, int n) {
+  const net::Node &nd = L.node(n);
+  const net::Window win = net::window_of(nd, 1);
+  const std::vector<int64_t> &in = L.shape(nd.inputs[0]), &out = L.shape(nd.outputs[0]);
+  if (win.dilation != 1) L.refuse(n, "only undilated pooling windows");
+  if (out[2] != floor_extent(in[2], win) || out[3] != floor_extent(in[3], win))
+    L.refuse(n, "ceil_mode adds a window here, which fused_pool2d does not compute");
+  Anchor a = image_anchor(L, n, "fused_pool2d");
+  a.params["C"] = in[1];
+  a.params["K"] = win.kernel;
+  a.params["S"] = win.stride;
+  a.params["P"] = win.pad;
+  a.params["MODE"] = nd.op == "MaxPool" ? 0 : (nd.get_int("count_include_pad", 0) ? 2 : 1);
+  L.finish(a);
+}
+
+void lower_global_pool(Lowering &L, int n) {
+  const net::Node &nd = L.node(n);
+  Anchor a = image_anchor(L, n, "fused_global_pool");
+  const std::vector<int64_t> &out = L.shape(nd.outputs[0]);
+  a.params["C"] = out[1];
+  a.shape = {out[0], out[1]};
+  a.out = View::dense(-1, out);
+  L.finish(a);
+}
+
+}  // namespace
+
+void register_conv_lowerings(LoweringTable &t) {
+  t.add({"Conv", lower_conv, nullptr});
+  t.add({"MaxPool", lower_pool, nullptr});
+  t.add({"AveragePool", lower_pool, nullptr});
+  t.add({"GlobalAveragePool", lower_global_pool, nullptr});
+}
+
+/// A ReduceMean over H and W of an image is a global average pool.
+bool lower_spatial_mean(Lowering &L, int n) {
+  const net::Node &nd = L.node(n);
+  const std::vector<int64_t> axes = nd.get_ints("axes");
+  const size_t rank = L.shape(nd.inputs[0]).size();
+  if (rank != 4 || nd.get_int("keepdims", 1) != 1 || axes.size() != 2 ||
+      axis_of(axes[0], rank) != 2 || axis_of(axes[1], rank) != 3)
+    return false;
+  lower_global_pool(L, n);
+  return true;
+}
+
+}  // namespace worldtune::partition
