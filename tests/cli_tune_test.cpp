@@ -107,6 +107,46 @@ TEST(CliTune, TwoWorkloadsShareTheBudgetAndTheModelIsSaved) {
 }
 
 // The world model's libtorch threads run in the tuner while exec'd workers build and measure.
+TEST(CliTune, ANetworksTasksShareTheBudgetWeightedByTheirUses) {
+  testing::ScratchDir dir;
+  const std::string model = std::string(WORLDTUNE_TEST_NETWORKS) + "/tiny_encoder.onnx";
+  auto r = run_cli("tune --model " + model +
+                   " --trials 16 --per-round 2 --population 64 --generations 1 "
+                   "--min-repeat-ms 1 --records " +
+                   dir.file("r.jsonl"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(model + ": 8 tasks in 22 calls"), std::string::npos) << r.out;
+  // The Q, K and V projections of both layers are one task of weight 6.
+  EXPECT_NE(r.out.find("fused_dense:M=8,N=32,K=32,SCALE=0,BIAS=1,ACT=0,RES=0,POS      6 "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  network latency "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("network   "), std::string::npos) << r.out;
+  std::set<std::string> workloads;
+  for (const MeasureRecord &m : read_records(dir.file("r.jsonl"))) workloads.insert(m.workload);
+  EXPECT_EQ(workloads.size(), 8u);
+  // The same run resumes.
+  auto again = run_cli("tune --model " + model +
+                       " --trials 18 --per-round 2 --population 64 --generations 1 "
+                       "--min-repeat-ms 1 --resume --records " +
+                       dir.file("r.jsonl"));
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("resume: 16 trials restored"), std::string::npos) << again.out;
+  auto other = run_cli("tune --model " + model +
+                       " --batch 2 --trials 18 --per-round 2 --population 64 --generations 1 "
+                       "--min-repeat-ms 1 --resume --records " +
+                       dir.file("r.jsonl"));
+  // The encoder's exported Reshapes fix batch 1: another batch is refused, naming the node.
+  EXPECT_EQ(other.exit_code, 2) << other.out;
+  EXPECT_NE(other.out.find("(Reshape): its target shape has 256 elements, its input 512"),
+            std::string::npos)
+      << other.out;
+  auto both =
+      run_cli("tune --model " + model + " --workload matmul --records " + dir.file("x.jsonl"));
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.out.find("--workload excludes --model"), std::string::npos) << both.out;
+}
+
 TEST(CliTune, WorldModelTunesEndToEndWithTheShippedWeights) {
   testing::ScratchDir dir;
   auto r = run_cli(kSmall + "--cost-model world --model-option threads=1 --records " +

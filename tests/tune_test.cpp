@@ -181,6 +181,24 @@ TEST(TaskScheduler, WarmUpThenTheTaskWithTheMostToGain) {
   EXPECT_NEAR(s.score(), 1e-3 + 5e-2, 1e-12);
 }
 
+TEST(TaskScheduler, ATaskANetworkRunsMoreOftenWeighsMore) {
+  // Equal tasks and histories; task 1 runs 10 times per network run: it has 10 times the
+  // latency to gain, and the objective counts it 10 times.
+  TaskScheduler s({1e9, 1e9}, {"a", "b"}, {}, 1, {1, 10});
+  for (int t = 0; t < 2; ++t) {
+    ASSERT_EQ(s.next_task(), t);
+    s.on_round(t, {1e-2}, 4);
+  }
+  EXPECT_EQ(s.next_task(), 1);
+  EXPECT_NEAR(s.score(), 11 * 1e-2, 1e-12);
+  TaskScheduler plain({1e9, 1e9}, {"a", "b"}, {}, 1, {10, 1});
+  for (int t = 0; t < 2; ++t) {
+    ASSERT_EQ(plain.next_task(), t);
+    plain.on_round(t, {1e-2}, 4);
+  }
+  EXPECT_EQ(plain.next_task(), 0);
+}
+
 TEST(TaskScheduler, SimilarTasksUseEachOthersSpeed) {
   // Tasks 0 and 1: one operator family, same FLOPs; task 2 unrelated. After two rounds each:
   // alone, task 2 (13 ms) would promise more than task 1 (10 ms): -(best / rounds) * 0.8. But

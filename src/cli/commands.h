@@ -44,6 +44,8 @@ int run_measure(const MeasureCommandOptions &o);
 
 struct TuneCommandOptions {
   tune::TuneOptions tune;
+  std::string network;  ///< --model: an ONNX file whose tasks are the workloads
+  int64_t batch = 0;
   std::string cost_model = "xgb";
   std::string load_model;  ///< start from a model trained elsewhere
   std::string save_model;  ///< write the trained model at the end

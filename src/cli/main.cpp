@@ -73,7 +73,13 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
   t.cmd = app.add_subcommand("tune",
                              "search schedules with Ansor's evolutionary search and a cost "
                              "model; several workloads share the trial budget");
-  t.cmd->add_option("--workload", o.tune.workloads, "workload key (repeatable)")->required();
+  auto *workload = t.cmd->add_option("--workload", o.tune.workloads, "workload key (repeatable)");
+  auto *network =
+      t.cmd->add_option("--model", o.network, "ONNX network: tune all its tasks (fused subgraphs)");
+  workload->excludes(network);
+  t.cmd->add_option("--batch", o.batch, "with --model: batch size (for a dynamic first dimension)")
+      ->check(integer_in(1, kIntMax))
+      ->needs(network);
   t.cmd->add_option("--trials", o.tune.trials, "measurement trials in all")
       ->check(integer_in(1, kInt64Max));
   t.cmd->add_option("--cost-model", o.cost_model, "cost model (worldtune models lists them)")

@@ -7,6 +7,8 @@
 
 #include "cli/commands.h"
 #include "cost_model/cost_model_registry.h"
+#include "onnx_import/onnx_import.h"
+#include "partition/partitioner.h"
 #include "worldtune/error.h"
 #include "worldtune/measure_result.h"
 
@@ -50,6 +52,24 @@ void check_outputs(const TuneCommandOptions &o) {
   refuse_same_file(model, log);
 }
 
+/// The workloads of the run: --workload's, or the tasks of --model's network with their weights.
+tune::TuneOptions workloads_of(const TuneCommandOptions &o) {
+  tune::TuneOptions to = o.tune;
+  WT_USER_CHECK(!to.workloads.empty() || !o.network.empty(), BadArgument,
+                "give --workload KEY (repeatable) or --model FILE.onnx");
+  if (o.network.empty()) return to;
+  const partition::TaskGraph t =
+      partition::partition(onnx_import::import_onnx(o.network, {o.batch}));
+  to.network = o.network + (o.batch > 0 ? " --batch " + std::to_string(o.batch) : "");
+  for (const partition::Task &task : t.tasks) {
+    to.workloads.push_back(task.workload_key);
+    to.weights.push_back(task.weight);
+  }
+  std::printf("network   %s: %zu tasks in %zu calls\n", to.network.c_str(), t.tasks.size(),
+              t.calls.size());
+  return to;
+}
+
 }  // namespace
 
 int run_tune(const TuneCommandOptions &o) {
@@ -60,7 +80,7 @@ int run_tune(const TuneCommandOptions &o) {
   cost_model::set_model_options(o.cost_model, o.model_options, mo);
   std::unique_ptr<search::CostModel> model = cost_model::make_cost_model(o.cost_model, mo);
   if (!o.load_model.empty()) model->load(o.load_model);
-  tune::TuneOptions to = o.tune;
+  tune::TuneOptions to = workloads_of(o);
   to.model_file = o.load_model;
   to.model_digest = cost_model::starting_weights_digest(o.cost_model, o.load_model, mo);
   to.model_options = mo.values;
@@ -82,6 +102,13 @@ int run_tune(const TuneCommandOptions &o) {
       std::printf("best      %s: no valid schedule in %lld trials\n", t.workload.c_str(),
                   static_cast<long long>(t.trials));
     }
+  }
+  if (!to.weights.empty()) {
+    if (rep.network_cost < kFailedCost)
+      std::printf("network   %.4f ms estimated (sum of weight x best latency over %zu tasks)\n",
+                  rep.network_cost * 1e3, rep.tasks.size());
+    else
+      std::printf("network   no estimate: some tasks have no valid schedule\n");
   }
   double accounted = rep.search_s + rep.build_s + rep.run_s + rep.train_s;
   if (rep.total_s > 0)

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "worldtune/error.h"
+
 namespace worldtune::partition {
 
 std::vector<int64_t> dense_strides(const std::vector<int64_t> &shape) {
@@ -65,6 +67,7 @@ View View::transposed(const std::vector<int64_t> &perm) const {
 }
 
 std::optional<View> View::reshaped(const std::vector<int64_t> &to) const {
+  WT_ASSERT((View{buffer, to, {}}.elements() == elements()), "a reshape that changes the count");
   // numpy's attempt_nocopy_reshape: group old and new axes into runs of equal element counts;
   // each old run must be contiguous, and the new run takes its strides from its innermost axis.
   std::vector<int64_t> old_shape, old_strides;

@@ -11,9 +11,10 @@
 namespace worldtune::tune {
 
 TaskScheduler::TaskScheduler(std::vector<double> flops, std::vector<std::string> tags,
-                             TaskSchedulerParams params, uint64_t seed)
+                             TaskSchedulerParams params, uint64_t seed, std::vector<double> weights)
     : flops_(std::move(flops)),
       tags_(std::move(tags)),
+      weights_(weights.empty() ? std::vector<double>(flops_.size(), 1.0) : std::move(weights)),
       params_(std::move(params)),
       rng_(seed),
       best_costs_(flops_.size(), kFailedCost),
@@ -21,7 +22,8 @@ TaskScheduler::TaskScheduler(std::vector<double> flops, std::vector<std::string>
       task_best_cts_(flops_.size(), 0),
       history_(flops_.size()),
       group_of_(flops_.size(), -1) {
-  WT_ASSERT(flops_.size() == tags_.size(), "one tag per task");
+  WT_ASSERT(flops_.size() == tags_.size() && flops_.size() == weights_.size(),
+            "one tag and one weight per task");
   std::map<std::string, int> group_ids;
   for (size_t i = 0; i < flops_.size(); ++i) {
     if (tags_[i].empty()) continue;
@@ -36,7 +38,7 @@ TaskScheduler::TaskScheduler(std::vector<double> flops, std::vector<std::string>
 
 double TaskScheduler::score() const {
   double s = 0;
-  for (double c : best_costs_) s += c;
+  for (size_t i = 0; i < best_costs_.size(); ++i) s += weights_[i] * best_costs_[i];
   return s;
 }
 
@@ -54,8 +56,8 @@ int TaskScheduler::next_task() {
   std::vector<double> grads(n, 0.0);
   for (int i = 0; i < n; ++i) {
     if (dead_.count(i)) continue;
-    // d(objective)/d(best_i) is 1 for a plain sum of latencies.
-    const double chain = 1.0;
+    // d(objective)/d(best_i): the task's weight (Ansor's weighted-sum objective).
+    const double chain = weights_[static_cast<size_t>(i)];
     double backward = 0;
     int t = task_cts_[i];
     const auto &h = history_[i];

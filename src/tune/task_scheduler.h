@@ -1,6 +1,7 @@
 /// \file Ansor's task scheduler (ansor-on-halide.md §6): how several workloads share one trial
 /// budget. A round-robin warm-up, then each round goes to the task whose tuning is expected to
-/// lower the objective (sum of best latencies) the most, estimated from its recent progress and
+/// lower the objective (the weighted sum of best latencies: a network's latency when the weights
+/// count each task's uses) the most, estimated from its recent progress and
 /// from similar tasks. Pure bookkeeping: the tuner runs the rounds.
 #pragma once
 
@@ -29,9 +30,10 @@ struct TaskSchedulerParams {
 class TaskScheduler {
  public:
   /// `tags[i]` names the operator family of task i ("" for none); tasks of one family with FLOP
-  /// counts within a factor 1.618 form a similarity group.
+  /// counts within a factor 1.618 form a similarity group. `weights[i]` multiplies task i's
+  /// latency in the objective (empty: 1 each).
   TaskScheduler(std::vector<double> flops, std::vector<std::string> tags,
-                TaskSchedulerParams params, uint64_t seed);
+                TaskSchedulerParams params, uint64_t seed, std::vector<double> weights = {});
 
   /// The task to tune next, or -1 when every task is dead or the run stops early.
   int next_task();
@@ -41,7 +43,7 @@ class TaskScheduler {
 
   int64_t trials() const { return ct_; }
   bool is_dead(int task) const { return dead_.count(task) > 0; }
-  /// Sum of the best latencies (the objective).
+  /// Weighted sum of the best latencies (the objective).
   double score() const;
   /// Why the run stopped early ("" when it did not).
   const std::string &stop_reason() const { return stop_reason_; }
@@ -51,6 +53,7 @@ class TaskScheduler {
 
   std::vector<double> flops_;
   std::vector<std::string> tags_;
+  std::vector<double> weights_;
   TaskSchedulerParams params_;
   Rng rng_;
   std::vector<double> best_costs_;

@@ -128,26 +128,50 @@ void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool ha
   write_json_file(path, now, 2);
 }
 
+/// The weighted sum of the tasks' best latencies, kFailedCost while one has none.
+double network_cost(const std::vector<TaskState> &tasks) {
+  double sum = 0;
+  for (const TaskState &t : tasks) {
+    if (t.summary.best_cost >= kFailedCost) return kFailedCost;
+    sum += t.summary.weight * t.summary.best_cost;
+  }
+  return sum;
+}
+
+void print_network(std::ostream &out, const std::vector<TaskState> &tasks) {
+  const double cost = network_cost(tasks);
+  int missing = 0;
+  for (const TaskState &t : tasks) missing += t.summary.best_cost >= kFailedCost;
+  if (cost < kFailedCost)
+    out << format("  network latency %.4f ms (estimated: sum of weight x best latency)\n",
+                  cost * 1e3);
+  else
+    out << "  network latency - (" << missing << " of " << tasks.size()
+        << " tasks without a valid schedule yet)\n";
+}
+
 void print_table(std::ostream &out, const std::vector<TaskState> &tasks, int round, int64_t trials,
-                 int64_t budget, double elapsed, double eta) {
+                 int64_t budget, double elapsed, double eta, bool weighted) {
   char line[512];
   std::snprintf(line, sizeof line, "round %d | trials %lld/%lld | elapsed %.1f s | ETA %s\n", round,
                 static_cast<long long>(trials), static_cast<long long>(budget), elapsed,
                 eta < 0 ? "-" : format("%.0f s", eta).c_str());
   out << line;
-  std::snprintf(line, sizeof line, "  %3s  %-56s %12s %10s %7s %6s\n", "ID", "workload",
-                "latency(ms)", "GFLOP/s", "trials", "best@");
+  std::snprintf(line, sizeof line, "  %3s  %-56s %s%12s %10s %7s %6s\n", "ID", "workload",
+                weighted ? "weight " : "", "latency(ms)", "GFLOP/s", "trials", "best@");
   out << line;
   for (size_t i = 0; i < tasks.size(); ++i) {
     const TaskSummary &s = tasks[i].summary;
     bool ok = s.best_cost < kFailedCost;
-    std::snprintf(line, sizeof line, "  %3zu  %-56s %12s %10s %7lld %6lld\n", i,
+    std::snprintf(line, sizeof line, "  %3zu  %-56s %s%12s %10s %7lld %6lld\n", i,
                   s.workload.substr(0, 56).c_str(),
+                  weighted ? format("%6g ", s.weight).c_str() : "",
                   ok ? format("%.4f", s.best_cost * 1e3).c_str() : "-",
                   ok ? format("%.2f", s.flops / s.best_cost / 1e9).c_str() : "-",
                   static_cast<long long>(s.trials), static_cast<long long>(s.best_trial));
     out << line;
   }
+  if (weighted) print_network(out, tasks);
   out.flush();
 }
 
@@ -171,6 +195,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
   WT_USER_CHECK(!o.records.empty(), BadArgument, "--records FILE is required");
   WT_USER_CHECK(o.trials > 0, BadArgument, "--trials must be positive");
   WT_USER_CHECK(o.measures_per_round > 0, BadArgument, "--per-round must be positive");
+  WT_ASSERT(o.weights.empty() || o.weights.size() == o.workloads.size(), "one weight per workload");
   std::string target = halide_backend::canonical_target_string(o.measure.target);
   search::HardwareParams hw = search::host_hardware_params();
 
@@ -192,6 +217,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     uint64_t seed = o.seed ^ (0x9E3779B97F4A7C15ull * (i + 1));
     t.policy = std::make_unique<search::SketchPolicy>(t.task, o.search, seed);
     t.summary.workload = t.workload.key;
+    t.summary.weight = o.weights.empty() ? 1.0 : o.weights[i];
     t.summary.flops = t.task->flop_count;
     t.summary.best_cost = kFailedCost;
   }
@@ -217,10 +243,11 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
     flops.push_back(t.summary.flops);
     tags.push_back(t.workload.op_name);
   }
-  TaskScheduler scheduler(flops, tags, o.scheduler, o.seed);
+  TaskScheduler scheduler(flops, tags, o.scheduler, o.seed, o.weights);
 
   TuneReport rep;
   if (o.verbose) {
+    if (!o.network.empty()) out << "tune: network " << o.network << "\n";
     out << "tune: " << tasks.size() << " workload(s), " << o.trials << " trials, " << per_round
         << " per round, cost model " << model.name() << ", seed " << o.seed << ", target " << target
         << "\n      records " << o.records << ", errors logged to " << log_path << "\n";
@@ -328,7 +355,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
       double eta = live_trials > 0 ? live / static_cast<double>(live_trials) *
                                          static_cast<double>(o.trials - rep.trials)
                                    : -1;
-      print_table(out, tasks, round, rep.trials, o.trials, elapsed, eta);
+      print_table(out, tasks, round, rep.trials, o.trials, elapsed, eta, !o.weights.empty());
     }
     if (states.empty() && o.verbose)
       out << "  [" << ti << "] search space exhausted for " << t.workload.key << "\n";
@@ -337,6 +364,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
   if (rep.trials < o.trials && rep.stop_reason.empty())
     rep.stop_reason = "every task stopped (search space exhausted or early stopping)";
   for (TaskState &t : tasks) rep.tasks.push_back(t.summary);
+  rep.network_cost = network_cost(tasks);
   if (rep.restored < static_cast<int64_t>(recorded) && o.verbose)
     out << "warning: " << recorded - rep.restored << " records of these workloads in " << o.records
         << " were not reached by this run (measured by another command or with other settings)\n";
@@ -346,22 +374,26 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
 
 nlohmann::json run_settings(const TuneOptions &o, const std::string &model, int per_round) {
   const search::SearchParams &p = o.search;
-  return {{"format", kRunSettingsFormat},
-          {"workloads", o.workloads},
-          {"seed", o.seed},
-          {"per_round", per_round},
-          {"cost_model", model},
-          {"model_file", o.model_file},
-          {"model_digest", o.model_digest},
-          {"model_options", o.model_options},
-          {"population", p.evolutionary_search_population},
-          {"generations", p.evolutionary_search_num_iters},
-          {"mutation_prob", p.evolutionary_search_mutation_prob},
-          {"eps_greedy", p.eps_greedy},
-          {"local_share", p.local_share},
-          {"task_scheduler", o.scheduler.strategy},
-          {"early_stopping", o.scheduler.early_stopping},
-          {"per_task_early_stopping", o.scheduler.per_task_early_stopping}};
+  nlohmann::json s = {{"format", kRunSettingsFormat},
+                      {"workloads", o.workloads},
+                      {"seed", o.seed},
+                      {"per_round", per_round},
+                      {"cost_model", model},
+                      {"model_file", o.model_file},
+                      {"model_digest", o.model_digest},
+                      {"model_options", o.model_options},
+                      {"population", p.evolutionary_search_population},
+                      {"generations", p.evolutionary_search_num_iters},
+                      {"mutation_prob", p.evolutionary_search_mutation_prob},
+                      {"eps_greedy", p.eps_greedy},
+                      {"local_share", p.local_share},
+                      {"task_scheduler", o.scheduler.strategy},
+                      {"early_stopping", o.scheduler.early_stopping},
+                      {"per_task_early_stopping", o.scheduler.per_task_early_stopping}};
+  // Only where set, so that runs recorded before networks could be tuned still resume.
+  if (!o.weights.empty()) s["weights"] = o.weights;
+  if (!o.network.empty()) s["network"] = o.network;
+  return s;
 }
 
 int round_size(const TuneOptions &o) {

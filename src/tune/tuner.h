@@ -23,9 +23,13 @@ namespace worldtune::tune {
 
 struct TuneOptions {
   std::vector<std::string> workloads;  ///< workload keys (at least one)
-  int64_t trials = 1000;               ///< total over all workloads
-  std::string records;                 ///< JSON-lines file (appended)
-  std::string log;                     ///< full error messages ("" : <records>.log)
+  /// How often a run of the network uses each workload (empty: tuned on their own, 1 each): the
+  /// task scheduler lowers the weighted sum of latencies, the network's latency.
+  std::vector<double> weights;
+  std::string network;    ///< the network the workloads are the tasks of ("" for none)
+  int64_t trials = 1000;  ///< total over all workloads
+  std::string records;    ///< JSON-lines file (appended)
+  std::string log;        ///< full error messages ("" : <records>.log)
   uint64_t seed = 0;
   bool resume = false;
   int measures_per_round = 64;
@@ -43,6 +47,7 @@ struct TuneOptions {
 
 struct TaskSummary {
   std::string workload;
+  double weight = 1;
   double flops = 0;
   double best_cost = 0;  ///< seconds (kFailedCost if nothing succeeded)
   int64_t trials = 0;
@@ -52,6 +57,9 @@ struct TaskSummary {
 
 struct TuneReport {
   std::vector<TaskSummary> tasks;
+  /// With weights: the weighted sum of the tasks' best latencies, seconds (kFailedCost while a
+  /// task has no valid schedule).
+  double network_cost = 0;
   int64_t trials = 0;       ///< all trials, restored ones included
   int64_t restored = 0;     ///< trials taken from the records file on resume
   std::string stop_reason;  ///< "" when the budget was spent

@@ -12,6 +12,17 @@ HostTensor same_elements(const Node &, const std::vector<const HostTensor *> &in
   return {shape, in[0]->data};
 }
 
+/// A Reshape keeps the element count (a file that fixes the batch size in a Reshape's target
+/// shape does not, once --batch changed it).
+std::string same_count(const Node &n, const Graph &g) {
+  std::string why = needs_constants(n, g, 1);
+  const int64_t in = g.value(n.inputs[0]).elements(), out = g.value(n.outputs[0]).elements();
+  if (why.empty() && in != out)
+    why = "its target shape has " + std::to_string(out) + " elements, its input " +
+          std::to_string(in) + " (does the file fix the batch size that --batch changes?)";
+  return why;
+}
+
 HostTensor transpose(const Node &n, const std::vector<const HostTensor *> &in,
                      const std::vector<int64_t> &shape) {
   const size_t rank = in[0]->shape.size();
@@ -46,13 +57,7 @@ HostTensor concat(const Node &n, const std::vector<const HostTensor *> &in,
 }  // namespace
 
 void register_layout_ops(NetOpRegistry &r) {
-  r.add({"Reshape",
-         2,
-         2,
-         1,
-         {int_in("allowzero", {0})},
-         [](const Node &n, const Graph &g) { return needs_constants(n, g, 1); },
-         same_elements});
+  r.add({"Reshape", 2, 2, 1, {int_in("allowzero", {0})}, same_count, same_elements});
   r.add({"Transpose", 1, 1, 1, {any_ints("perm")}, nullptr, transpose});
   r.add({"Concat", 1, 1 << 16, 1, {any_int("axis")}, nullptr, concat});
   r.add({"Flatten", 1, 1, 1, {any_int("axis")}, nullptr, same_elements});
