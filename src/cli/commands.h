@@ -7,6 +7,8 @@
 
 #include "dataset/dataset.h"
 #include "measure/measure_options.h"
+#include "netcompile/model_runner.h"
+#include "netcompile/network_compiler.h"
 #include "training/model_training.h"
 #include "tune/tuner.h"
 
@@ -23,6 +25,11 @@ struct InspectOptions {
 };
 /// `worldtune inspect`: the network as worldtune imports it (inputs, outputs, ops, constants).
 int run_inspect(const InspectOptions &o);
+
+/// `worldtune compile`: the network's tuned kernels, executor, C API and example (netcompile).
+int run_compile(const netcompile::CompileNetworkOptions &o);
+/// `worldtune run-model`: times a compiled network and checks its output.
+int run_run_model(const netcompile::RunModelOptions &o);
 
 struct ShowOptions {
   std::string workload;

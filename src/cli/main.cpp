@@ -61,6 +61,13 @@ void add_model_option_flag(CLI::App *cmd, std::vector<std::string> &options) {
                   "NAME=VALUE option of the cost model (repeatable; worldtune models lists them)");
 }
 
+/// --model FILE.onnx (required) and --batch N of the commands on whole networks.
+void add_network_flags(CLI::App *cmd, std::string &model, int64_t &batch) {
+  cmd->add_option("--model", model, "ONNX file")->required();
+  cmd->add_option("--batch", batch, "batch size (for a dynamic first dimension)")
+      ->check(integer_in(1, kIntMax));
+}
+
 /// `tune` and its flags (tune_command.cpp).
 struct TuneCommand {
   worldtune::cli::TuneCommandOptions opts;
@@ -367,9 +374,7 @@ int main(int argc, char **argv) {
   worldtune::cli::InspectOptions inspect;
   auto *inspect_cmd =
       app.add_subcommand("inspect", "import an ONNX network and print what worldtune sees of it");
-  inspect_cmd->add_option("--model", inspect.model, "ONNX file")->required();
-  inspect_cmd->add_option("--batch", inspect.batch, "batch size (for a dynamic first dimension)")
-      ->check(integer_in(1, kIntMax));
+  add_network_flags(inspect_cmd, inspect.model, inspect.batch);
   inspect_cmd->add_flag("--nodes", inspect.nodes, "also list every node with its shapes");
   inspect_cmd->add_flag("--tasks", inspect.tasks,
                         "also split it into tuning tasks (fused subgraphs) and list them; with "
@@ -377,6 +382,28 @@ int main(int argc, char **argv) {
   inspect_cmd->add_option("--check-io", inspect.check_io,
                           "run the reference evaluation on this JSON input and compare its output "
                           "(FILE.io.json of scripts/make_onnx_models.py)");
+
+  worldtune::netcompile::CompileNetworkOptions compile;
+  auto *compile_cmd = app.add_subcommand(
+      "compile", "compile a tuned network: its kernels, a graph executor, a C API and an example");
+  add_network_flags(compile_cmd, compile.model, compile.batch);
+  compile_cmd->add_option("--records", compile.records, "records of tune --model")->required();
+  compile_cmd->add_option("--out", compile.out_dir, "output folder")->required();
+  compile_cmd->add_option("--target", compile.target, "Halide target (default: this host)");
+  compile_cmd->add_option("--name", compile.name, "C prefix and file names (default: the file's)");
+  compile_cmd->add_flag("--force", compile.force, "write into a folder that holds files");
+  compile_cmd->add_option("--check-io", compile.io,
+                          "check the example on this input and framework output (FILE.io.json) "
+                          "instead of worldtune's reference evaluation of a fixed input");
+  worldtune::netcompile::RunModelOptions run_model;
+  auto *run_model_cmd = app.add_subcommand(
+      "run-model", "time a compiled network and check its output against a framework's");
+  run_model_cmd->add_option("--dir", run_model.dir, "the folder compile wrote")->required();
+  run_model_cmd->add_option("--check-io", run_model.io,
+                            "input and framework output (FILE.io.json; default: compile's)");
+  run_model_cmd->add_option("--runs", run_model.runs, "timed runs")->check(integer_in(1, kIntMax));
+  run_model_cmd->add_option("--threads", run_model.threads, "threads (default: all cores)")
+      ->check(integer_in(1, kIntMax));
 
   if (refuse_unknown_command(app, argc, argv)) return 2;
   try {
@@ -391,6 +418,8 @@ int main(int argc, char **argv) {
     if (app.got_subcommand("workloads")) return worldtune::cli::run_workloads();
     if (app.got_subcommand("show")) return worldtune::cli::run_show(show);
     if (inspect_cmd->parsed()) return worldtune::cli::run_inspect(inspect);
+    if (compile_cmd->parsed()) return worldtune::cli::run_compile(compile);
+    if (run_model_cmd->parsed()) return worldtune::cli::run_run_model(run_model);
     if (app.got_subcommand("measure")) {
       meas.measure.check = parse_check(check);
       return worldtune::cli::run_measure(meas);

@@ -112,4 +112,31 @@ int run_inspect(const InspectOptions &o) {
   return 0;
 }
 
+int run_compile(const netcompile::CompileNetworkOptions &o) {
+  const netcompile::CompiledNetwork c = netcompile::compile_network(o);
+  int tuned = 0;
+  std::printf("compiled  %s: %zu kernels, %d calls per run, into %s\n", o.model.c_str(),
+              c.tasks.size(), c.calls, o.out_dir.c_str());
+  for (const netcompile::CompiledTask &t : c.tasks) {
+    tuned += t.tuned;
+    std::printf("  %4d x %-60s %s\n", t.weight, t.workload.c_str(), t.schedule.c_str());
+  }
+  std::printf(
+      "tuned     %d of %zu tasks (%.4f ms estimated over those)%s\n", tuned, c.tasks.size(),
+      c.tuned_estimate * 1e3,
+      tuned < static_cast<int>(c.tasks.size()) ? "; the others use a default schedule" : "");
+  std::printf("memory    arena %.1f MiB (%.1f MiB without reuse), weights %.1f MiB\n",
+              c.plan.arena_elements * 4.0 / (1 << 20), c.plan.unshared_elements * 4.0 / (1 << 20),
+              c.plan.weight_elements * 4.0 / (1 << 20));
+  const netcompile::RunModelResult r = netcompile::run_model({o.out_dir, "", 3, 0});
+  std::printf("example   %s", r.output.c_str());
+  return r.exit_code == 0 ? 0 : 1;
+}
+
+int run_run_model(const netcompile::RunModelOptions &o) {
+  const netcompile::RunModelResult r = netcompile::run_model(o);
+  std::printf("%s", r.output.c_str());
+  return r.exit_code == 0 ? 0 : 1;
+}
+
 }  // namespace worldtune::cli

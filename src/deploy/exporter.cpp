@@ -54,8 +54,9 @@ const std::set<std::string> &keywords() {
   return k;
 }
 
-/// Why `name` cannot name the exported kernel, or "" when it can.
-std::string name_problem(const std::string &name, const ir::ComputeDAG &dag) {
+}  // namespace
+
+std::string c_name_problem(const std::string &name) {
   bool identifier = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
   for (char c : name)
     identifier = identifier && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
@@ -68,6 +69,27 @@ std::string name_problem(const std::string &name, const ir::ComputeDAG &dag) {
   if (name[0] == '_' || name.find("__") != std::string::npos)
     return "names starting with _ or holding __ are reserved for the compiler";
   if (name.rfind("halide_", 0) == 0) return "names starting with halide_ are the Halide runtime's";
+  return "";
+}
+
+void check_out_folder(const std::string &out_dir, bool force) {
+  std::error_code ec;
+  if (!std::filesystem::exists(out_dir, ec)) return;
+  WT_USER_CHECK(std::filesystem::is_directory(out_dir, ec), Io,
+                "--out '" << out_dir << "' exists and is not a folder");
+  bool empty =
+      std::filesystem::directory_iterator(out_dir, ec) == std::filesystem::directory_iterator();
+  WT_USER_CHECK(empty || force, BadArgument,
+                "--out '" << out_dir
+                          << "' is not empty and would have files overwritten; pass --force to "
+                             "write into it anyway, or choose an empty folder");
+}
+
+namespace {
+
+/// Why `name` cannot name the exported kernel, or "" when it can.
+std::string name_problem(const std::string &name, const ir::ComputeDAG &dag) {
+  if (std::string problem = c_name_problem(name); !problem.empty()) return problem;
   for (const std::string &id : example_identifiers(dag))
     if (id == name || id == name + "_reference")
       return "the exported example uses '" + id + "' itself";
@@ -81,16 +103,7 @@ void check_export_destination(const ExportOptions &options, const std::string &n
   std::string problem = name_problem(name, dag);
   WT_USER_CHECK(problem.empty(), BadArgument,
                 "--name '" << quote_cut(name) << "' cannot name the kernel: " << problem);
-  std::error_code ec;
-  if (!std::filesystem::exists(options.out_dir, ec)) return;
-  WT_USER_CHECK(std::filesystem::is_directory(options.out_dir, ec), Io,
-                "--out '" << options.out_dir << "' exists and is not a folder");
-  bool empty = std::filesystem::directory_iterator(options.out_dir, ec) ==
-               std::filesystem::directory_iterator();
-  WT_USER_CHECK(empty || options.force, BadArgument,
-                "--out '" << options.out_dir
-                          << "' is not empty and export would overwrite files there; pass "
-                             "--force to write into it anyway, or choose an empty folder");
+  check_out_folder(options.out_dir, options.force);
 }
 
 }  // namespace

@@ -32,4 +32,11 @@ struct ExportResult {
 /// not compile), Io.
 ExportResult export_best(const ExportOptions &options);
 
+/// Why `name` cannot prefix the C functions and files of an export ("" when it can): not a C
+/// identifier, too long, a keyword, reserved, or the Halide runtime's.
+std::string c_name_problem(const std::string &name);
+/// Throws UserError when out_dir is a file (Io), or a folder holding files and not `force`
+/// (BadArgument).
+void check_out_folder(const std::string &out_dir, bool force);
+
 }  // namespace worldtune::deploy

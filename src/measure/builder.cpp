@@ -16,6 +16,7 @@
 #include "measure/subprocess.h"
 #include "schedule/halide_program.h"
 #include "schedule/state.h"
+#include "support/shell_command.h"
 #include "worldtune/error.h"
 
 namespace worldtune::measure {
@@ -24,14 +25,8 @@ namespace {
 
 std::string quote(const std::string &s) { return "'" + s + "'"; }
 
-/// Runs a compiler command line; returns "" on success, else what failed with its output.
 std::string run_compiler(const std::string &cmd, const std::string &log, const std::string &what) {
-  int rc = std::system((cmd + " > " + quote(log) + " 2>&1").c_str());
-  std::ifstream in(log);
-  std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  ::unlink(log.c_str());
-  if (rc == 0) return "";
-  return what + " failed (" + cmd + "): " + output;
+  return run_shell_command(cmd, log, what);
 }
 
 /// Links an object into a shared object; returns an error message or "".
