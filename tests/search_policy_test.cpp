@@ -73,12 +73,25 @@ std::vector<size_t> parallel_fuse_widths(const State &s) {
   return out;
 }
 
+/// The longest vectorized loop of the state (the annotation rule keeps them short).
+int64_t widest_vector(const State &s) {
+  int64_t widest = 0;
+  for (int id = 0; id < s.num_stages(); ++id)
+    for (const auto &it : s.stage(id).iters)
+      if (it.annotation == schedule::IterAnnotation::Vectorize)
+        widest = std::max(widest, it.extent);
+  return widest;
+}
+
 TEST(Mutation, EveryRuleGivesValidStates) {
   AnnotationParams ap;
   Rng rng(7);
   int ok[4] = {0, 0, 0, 0};
   for (const char *key :
-       {"conv2d_bias_relu_nhwc:N=1,H=14,W=14,CI=16,CO=16,K=3,S=1,P=1", "softmax:B=2,M=16,N=32"}) {
+       {"conv2d_bias_relu_nhwc:N=1,H=14,W=14,CI=16,CO=16,K=3,S=1,P=1", "softmax:B=2,M=16,N=32",
+        // A parallel fuse that could swallow the vectorized loop (it once did: the whole
+        // image as one vector, a build that never ends).
+        "fused_elementwise:D0=1,D1=3,D2=32,D3=32,P0=0,P1=2,P2=3,P3=1"}) {
     for (const State &s : testing::random_states(key, 40, 3)) {
       std::optional<State> r[4] = {mutate_tile_size(s, ap, rng), mutate_auto_unroll(s, ap, rng),
                                    mutate_compute_location(s, ap, rng),
@@ -93,6 +106,9 @@ TEST(Mutation, EveryRuleGivesValidStates) {
         }
         if (k == 3) {
           EXPECT_NE(parallel_fuse_widths(*r[k]), parallel_fuse_widths(s));
+          EXPECT_LE(widest_vector(*r[k]),
+                    std::max<int64_t>(widest_vector(s), ap.max_vectorize_size))
+              << r[k]->key();
         }
       }
     }

@@ -176,10 +176,12 @@ std::optional<State> mutate_parallel(const State &s, const AnnotationParams &p, 
         std::holds_alternative<schedule::RfactorStep>(step))
       return std::nullopt;
     if (schedule::step_stage(step) == stage) {
+      // An iterator a later step annotates that the new fuse swallowed (it would vectorize or
+      // unroll the parallel loop itself): no such mutation.
       if (auto *a = std::get_if<schedule::AnnotationStep>(&step)) {
-        if (a->iter != 0) a->iter += offset;
+        if (a->iter != 0 && (a->iter += offset) <= 0) return std::nullopt;
       } else if (auto *pr = std::get_if<schedule::PragmaStep>(&step)) {
-        if (pr->iter != 0) pr->iter += offset;
+        if (pr->iter != 0 && (pr->iter += offset) <= 0) return std::nullopt;
       } else {
         return std::nullopt;
       }
