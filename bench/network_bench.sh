@@ -33,13 +33,21 @@ estimate=$(grep '^network   ' "$dir/$model.tune.log" | tail -1 | awk '{print $2}
 "$bin" compile --model "$onnx" --records "$records" --out "$dir/${model}_lib" --force \
   --check-io "runs/onnx/$model.io.json" > "$dir/$model.compile.log" 2>&1
 tuned=$(grep '^tuned ' "$dir/$model.compile.log" | awk '{print $2 "/" $4}')
-ours=$("$bin" run-model --dir "$dir/${model}_lib" --check-io "runs/onnx/$model.io.json" \
-  --runs 50 --threads "$threads")
-ours_ms=$(echo "$ours" | sed -n 's/.*: \([0-9.]*\) ms median.*/\1/p')
+# Three rounds, ours and PyTorch's interleaved; the medians of the three rounds' medians.
+median3() { sort -n | sed -n 2p; }
+: > "$dir/$model.rounds"
+for round in 1 2 3; do
+  ours=$("$bin" run-model --dir "$dir/${model}_lib" --check-io "runs/onnx/$model.io.json" \
+    --runs 50 --threads "$threads")
+  torch=$(/usr/bin/python3 scripts/torch_latency.py "$model" --threads "$threads" --runs 50)
+  echo "$ours" | sed -n 's/.*: \([0-9.]*\) ms median.*/ours \1/p' >> "$dir/$model.rounds"
+  echo "$torch" | sed -n 's/.*"eager_ms": \([0-9.]*\).*/eager \1/p' >> "$dir/$model.rounds"
+  echo "$torch" | sed -n 's/.*"jit_opt_ms": \([0-9.]*\).*/opt \1/p' >> "$dir/$model.rounds"
+done
+ours_ms=$(awk '$1 == "ours" {print $2}' "$dir/$model.rounds" | median3)
+eager=$(awk '$1 == "eager" {print $2}' "$dir/$model.rounds" | median3)
+opt=$(awk '$1 == "opt" {print $2}' "$dir/$model.rounds" | median3)
 check=$(echo "$ours" | sed -n 's/.*max abs difference \([^,]*\),.*: \([a-zA-Z]*\)$/\1 \2/p')
-torch=$(/usr/bin/python3 scripts/torch_latency.py "$model" --threads "$threads" --runs 50)
-eager=$(echo "$torch" | sed -n 's/.*"eager_ms": \([0-9.]*\).*/\1/p')
-opt=$(echo "$torch" | sed -n 's/.*"jit_opt_ms": \([0-9.]*\).*/\1/p')
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 line=$(printf '%s | %s trials (%s s tuning, %s tasks tuned, %s model) | worldtune %s ms (estimate %s ms, check %s) | PyTorch eager %.3f ms, jit+optimize_for_inference %.3f ms | %s threads | %s | %s' \
   "$model" "$(wc -l < "$records")" "$tune_s" "$tuned" "$cost_model" "$ours_ms" "$estimate" "$check" \
