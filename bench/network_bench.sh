@@ -27,8 +27,10 @@ resume=
 [ -s "$records" ] && resume=--resume
 "$bin" tune --model "$onnx" --trials "$trials" --cost-model "$cost_model" --records "$records" \
   $resume >> "$dir/$model.tune.log" 2>&1
-# Tuning time: the sum of every invocation's own time (resumed ones count only what they added).
-tune_s=$(grep '^summary' "$dir/$model.tune.log" | awk '{s += $(NF-1)} END {printf "%.0f", s}')
+# Tuning time: the sum of the invocations' own times.
+# Invocations that measured nothing (a replay of the recorded run) do not count.
+tune_s=$(grep '^summary' "$dir/$model.tune.log" |
+  awk '{restored = substr($4, 2); if ($2 != restored) s += $(NF-1)} END {printf "%.0f", s}')
 estimate=$(grep '^network   ' "$dir/$model.tune.log" | tail -1 | awk '{print $2}')
 "$bin" compile --model "$onnx" --records "$records" --out "$dir/${model}_lib" --force \
   --check-io "runs/onnx/$model.io.json" > "$dir/$model.compile.log" 2>&1
