@@ -184,6 +184,17 @@ TEST(Partition, LayoutOpsAreViewsUntilAKernelNeedsACopy) {
   EXPECT_LT(task_error(g, t, ramp({2, 3, 4})), 1e-6);
 }
 
+TEST(Partition, AnOutputIsABufferOfItsOwnEvenWhereItIsTheInputReshaped) {
+  GraphMaker m;
+  const int x = m.input({2, 6});
+  const net::Graph g = m.done(m.node("Reshape", {x, m.constant({2}, 0.0f)}, {3, 4}));
+  const TaskGraph t = partition(g);
+  ASSERT_EQ(t.outputs.size(), 1u);
+  EXPECT_NE(t.outputs[0], t.inputs[0]);
+  EXPECT_EQ(t.calls.size(), 1u);  // the copy that writes it
+  EXPECT_EQ(task_error(g, t, ramp({2, 6})), 0.0);
+}
+
 TEST(Partition, NodesNoFusedTaskCoversAreNamedErrors) {
   auto refused = [](net::Graph g) { return error_of([&] { partition(g); }); };
   GraphMaker erf;

@@ -111,9 +111,9 @@ class Lowering {
   int add_buffer(const std::string &name, std::vector<int64_t> shape);
   int add_constant(const std::string &name, std::vector<int64_t> shape, std::vector<float> data);
   Buffer &buffer(int b) { return out_.buffers[static_cast<size_t>(b)]; }
-  /// A buffer holding `v` stored in axis order `order`: v's own when it already is, else a copy
-  /// (a fused_elementwise call).
-  int laid_out(const View &v, const std::vector<int> &order, const std::string &name);
+  /// A buffer holding `v` stored in axis order `order` (empty: row-major): v's own when it
+  /// already is and `copy` is false, else a copy (a fused_elementwise call).
+  int laid_out(const View &v, std::vector<int> order, const std::string &name, bool copy = false);
   int dense(const View &v, const std::string &name);
 
   /// Grows the anchor's epilogue, emits its call and sets the view of the value it ends at.

@@ -57,13 +57,17 @@ TaskGraph Lowering::run() {
   for (size_t n = 0; n < graph_.nodes.size(); ++n) lower_node(static_cast<int>(n));
   for (int v : graph_.outputs) {
     const net::Value &value = graph_.value(v);
-    if (const net::HostTensor *c = constant(v)) {
-      out_.outputs.push_back(add_constant(value.name, value.shape, c->data));
-    } else {
-      std::optional<View> view = this->view(v);
-      WT_ASSERT(view.has_value(), "output " << value.name << " was never computed");
-      out_.outputs.push_back(dense(*view, value.name));
-    }
+    std::optional<View> view;
+    if (const net::HostTensor *c = constant(v))
+      view = View::dense(add_constant(value.name + ".constant", value.shape, c->data), value.shape);
+    else
+      view = this->view(v);
+    WT_ASSERT(view.has_value(), "output " << value.name << " was never computed");
+    // An output is a buffer of its own that a call writes, never an input or a constant.
+    const int b = dense(*view, value.name);
+    const bool written =
+        !buffer(b).constant && std::count(out_.inputs.begin(), out_.inputs.end(), b) == 0;
+    out_.outputs.push_back(written ? b : laid_out(*view, {}, value.name, true));
     out_.output_shapes.push_back(value.shape);
   }
   out_.count_tasks();
@@ -141,15 +145,13 @@ int Lowering::add_constant(const std::string &name, std::vector<int64_t> shape,
   return static_cast<int>(out_.buffers.size()) - 1;
 }
 
-int Lowering::dense(const View &v, const std::string &name) {
-  std::vector<int> order(v.shape.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  return laid_out(v, order, name);
-}
+int Lowering::dense(const View &v, const std::string &name) { return laid_out(v, {}, name); }
 
-int Lowering::laid_out(const View &v, const std::vector<int> &order, const std::string &name) {
+int Lowering::laid_out(const View &v, std::vector<int> order, const std::string &name, bool copy) {
+  if (order.empty())
+    for (size_t a = 0; a < v.shape.size(); ++a) order.push_back(static_cast<int>(a));
   const View want = View::stored(v.buffer, v.shape, order);
-  bool same = v.elements() == buffer(v.buffer).elements();
+  bool same = !copy && v.elements() == buffer(v.buffer).elements();
   for (size_t a = 0; a < v.shape.size(); ++a)
     same = same && (v.shape[a] == 1 || v.strides[a] == want.strides[a]);
   if (same) return v.buffer;
