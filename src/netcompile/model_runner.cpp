@@ -39,12 +39,6 @@ nlohmann::json find_manifest(const std::string &dir) {
   return found[0];
 }
 
-void write_floats(const std::string &path, const std::vector<float> &v) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char *>(v.data()), static_cast<std::streamsize>(v.size() * 4));
-  WT_USER_CHECK(out.good(), Io, "cannot write '" << path << "'");
-}
-
 /// Runs `cmd`, returning its exit status and what it printed.
 std::pair<int, std::string> capture(const std::string &cmd) {
   FILE *p = ::popen((cmd + " 2>&1").c_str(), "r");

@@ -35,13 +35,6 @@ void write_file(const std::string &path, const std::string &text) {
   WT_USER_CHECK(out.good(), Io, "cannot write '" << path << "'");
 }
 
-void write_floats(const std::string &path, const std::vector<float> &v) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char *>(v.data()), static_cast<std::streamsize>(v.size() * 4));
-  out.close();
-  WT_USER_CHECK(out.good(), Io, "cannot write '" << path << "'");
-}
-
 /// The C prefix: --name, or the model file's stem made an identifier.
 std::string name_of(const CompileNetworkOptions &o) {
   std::string name = o.name;
@@ -216,6 +209,13 @@ nlohmann::json manifest(const CompileNetworkOptions &o, const std::string &name,
 }
 
 }  // namespace
+
+void write_floats(const std::string &path, const std::vector<float> &v) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(v.data()), static_cast<std::streamsize>(v.size() * 4));
+  out.close();
+  WT_USER_CHECK(out.good(), Io, "cannot write '" << path << "'");
+}
 
 CompiledNetwork compile_network(const CompileNetworkOptions &o) {
   CompiledNetwork c;

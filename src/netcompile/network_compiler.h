@@ -49,6 +49,9 @@ inline constexpr double kOutputTolerance = 1e-4;
 /// The manifest next to the library (`<name>.json`), which run-model reads.
 inline constexpr const char *kManifestFormat = "worldtune-network-1";
 
+/// Writes `v` as raw float32 (the example program's input and expected output); UserError(Io).
+void write_floats(const std::string &path, const std::vector<float> &v);
+
 /// Throws UserError: BadNetwork (import or tasks), BadRecord (the records hold none of the
 /// network's tasks: records of another model), BadTarget (a best record of another target),
 /// BadArgument (name, out folder), Io, BadSchedule.

@@ -13,13 +13,12 @@ const std::vector<int> kNhwc = {0, 2, 3, 1};
 /// An anchor reading node n's image input NHWC and writing its NCHW output stored NHWC.
 Anchor image_anchor(Lowering &L, int n, const std::string &op) {
   const net::Node &nd = L.node(n);
-  std::optional<View> x = L.view(nd.inputs[0]);
-  WT_ASSERT(x.has_value(), "input of a free node is not available");
-  const std::vector<int64_t> &in = x->shape, &out = L.shape(nd.outputs[0]);
+  const View x = L.input(nd.inputs[0]);
+  const std::vector<int64_t> &in = x.shape, &out = L.shape(nd.outputs[0]);
   Anchor a;
   a.op = op;
   a.params = {{"N", in[0]}, {"H", in[2]}, {"W", in[3]}};
-  a.inputs = {L.laid_out(*x, kNhwc, L.graph().value(nd.inputs[0]).name)};
+  a.inputs = {L.laid_out(x, kNhwc, L.graph().value(nd.inputs[0]).name)};
   a.shape = permuted(out, kNhwc);
   a.out = View::stored(-1, out, kNhwc);
   a.value = nd.outputs[0];

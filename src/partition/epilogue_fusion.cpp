@@ -223,13 +223,12 @@ void lower_standalone(Lowering &L, int n) {
   for (int v : nd.inputs)
     if (v >= 0 && !L.constant(v) && L.shape(v) == out_shape && x < 0) x = v;
   if (x < 0) L.refuse(n, "its inputs broadcast in a way no fused task computes");
-  std::optional<View> xv = L.view(x);
-  WT_ASSERT(xv.has_value(), "input of a free node is not available");
-  std::optional<std::vector<int>> order = xv->storage_order();
+  const View xv = L.input(x);
+  std::optional<std::vector<int>> order = xv.storage_order();
   WT_ASSERT(order.has_value(), "a view that is not a permuted dense buffer");
   std::vector<int64_t> stored;
   for (int a : *order)
-    if (xv->shape[static_cast<size_t>(a)] != 1) stored.push_back(xv->shape[static_cast<size_t>(a)]);
+    if (xv.shape[static_cast<size_t>(a)] != 1) stored.push_back(xv.shape[static_cast<size_t>(a)]);
   if (stored.size() > 4) L.refuse(n, "it works on more than 4 non-unit axes");
   stored.insert(stored.begin(), 4 - stored.size(), 1);
   Anchor a;
@@ -238,9 +237,9 @@ void lower_standalone(Lowering &L, int n) {
     a.params["D" + std::to_string(k)] = stored[k];
     a.params["P" + std::to_string(k)] = static_cast<int64_t>(k);
   }
-  a.inputs = {xv->buffer};
+  a.inputs = {xv.buffer};
   a.shape = stored;
-  a.out = View::stored(-1, xv->shape, *order);
+  a.out = View::stored(-1, xv.shape, *order);
   a.value = x;
   a.first = n;
   L.finish(a);

@@ -11,15 +11,9 @@ namespace {
 
 constexpr size_t kConcatInputs = 4;
 
-View input_view(Lowering &L, int value) {
-  std::optional<View> v = L.view(value);
-  WT_ASSERT(v.has_value(), "input of a free node is not available");
-  return *v;
-}
-
 void lower_reshape(Lowering &L, int n) {
   const net::Node &nd = L.node(n);
-  const View x = input_view(L, nd.inputs[0]);
+  const View x = L.input(nd.inputs[0]);
   const std::vector<int64_t> &to = L.shape(nd.outputs[0]);
   std::optional<View> v = x.reshaped(to);
   if (!v) v = View::dense(L.dense(x, L.graph().value(nd.inputs[0]).name), to);
@@ -28,7 +22,7 @@ void lower_reshape(Lowering &L, int n) {
 
 void lower_transpose(Lowering &L, int n) {
   const net::Node &nd = L.node(n);
-  const View x = input_view(L, nd.inputs[0]);
+  const View x = L.input(nd.inputs[0]);
   std::vector<int64_t> perm = nd.get_ints("perm");
   if (perm.empty())
     for (size_t a = x.shape.size(); a-- > 0;) perm.push_back(static_cast<int64_t>(a));
@@ -37,7 +31,7 @@ void lower_transpose(Lowering &L, int n) {
 
 void lower_identity(Lowering &L, int n) {
   const net::Node &nd = L.node(n);
-  L.set_view(nd.outputs[0], input_view(L, nd.inputs[0]));
+  L.set_view(nd.outputs[0], L.input(nd.inputs[0]));
 }
 
 /// The order every input is stored in when they agree, else row-major.
@@ -57,7 +51,7 @@ std::vector<int> common_order(const std::vector<View> &inputs) {
 void lower_concat(Lowering &L, int n) {
   const net::Node &nd = L.node(n);
   std::vector<View> in;
-  for (int v : nd.inputs) in.push_back(input_view(L, v));
+  for (int v : nd.inputs) in.push_back(L.input(v));
   if (in.size() > kConcatInputs)
     L.refuse(n, "fused_concat joins at most " + std::to_string(kConcatInputs) + " inputs");
   const std::vector<int64_t> &out = L.shape(nd.outputs[0]);

@@ -99,6 +99,8 @@ class Lowering {
   /// the producer is being lowered now (the value is not available yet).
   std::optional<View> view(int value);
   void set_view(int value, View v) { views_[value] = std::move(v); }
+  /// The view of a free node's activation input (its producer ran before it, or runs now).
+  View input(int value);
   /// The one node reading `value` when it is neither a network output nor read by another node
   /// and that node is still free; -1 otherwise.
   int sole_consumer(int value) const;

@@ -15,17 +15,11 @@ int64_t product(const std::vector<int64_t> &v, size_t from, size_t to) {
                          int64_t{1}, std::multiplies<>());
 }
 
-View input_view(Lowering &L, int value) {
-  std::optional<View> v = L.view(value);
-  WT_ASSERT(v.has_value(), "input of a free node is not available");
-  return *v;
-}
-
 /// Y = X . W^T with X's leading axes as rows; `weights` [N,K] row-major.
 void lower_dense(Lowering &L, int n, std::vector<float> weights, int64_t out_features,
                  std::vector<float> bias) {
   const net::Node &nd = L.node(n);
-  const View x = input_view(L, nd.inputs[0]);
+  const View x = L.input(nd.inputs[0]);
   const int64_t k = x.shape.back(), m = x.elements() / k;
   Anchor a;
   a.op = "fused_dense";
@@ -129,7 +123,7 @@ void lower_matmul(Lowering &L, int n) {
     lower_dense(L, n, transposed(*w), w->shape[1], {});
     return;
   }
-  const View a = input_view(L, nd.inputs[0]), b = input_view(L, nd.inputs[1]);
+  const View a = L.input(nd.inputs[0]), b = L.input(nd.inputs[1]);
   if (std::optional<Anchor> att = attention(L, n, a, b)) {
     L.finish(*att);
     return;

@@ -11,13 +11,12 @@ namespace {
 
 /// An anchor over rows of the last axis of `x`, writing the node's output `value` dense.
 Anchor rows_anchor(Lowering &L, const std::string &op, int x, int value, std::vector<int> nodes) {
-  std::optional<View> v = L.view(x);
-  WT_ASSERT(v.has_value(), "input of a free node is not available");
-  const int64_t n = v->shape.back(), m = v->elements() / n;
+  const View v = L.input(x);
+  const int64_t n = v.shape.back(), m = v.elements() / n;
   Anchor a;
   a.op = op;
   a.params = {{"M", m}, {"N", n}};
-  a.inputs = {L.dense(*v, L.graph().value(x).name)};
+  a.inputs = {L.dense(v, L.graph().value(x).name)};
   a.shape = {m, n};
   a.out = View::dense(-1, L.shape(value));
   a.value = value;

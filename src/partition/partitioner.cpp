@@ -118,6 +118,12 @@ std::optional<View> Lowering::view(int value) {
   return it->second;
 }
 
+View Lowering::input(int value) {
+  std::optional<View> v = view(value);
+  WT_ASSERT(v.has_value(), "input of a free node is not available");
+  return *v;
+}
+
 const std::vector<int> &Lowering::consumers(int value) const {
   return consumers_[static_cast<size_t>(value)];
 }
