@@ -34,6 +34,19 @@ TEST(Workload, CanonicalKeyListsEveryField) {
   EXPECT_EQ(parse_workload("matmul:K=7").key, "matmul:M=1024,N=1024,K=7");
 }
 
+TEST(Workload, AFieldAddedLaterIsLeftOutOfKeysAtItsDefault) {
+  const std::string old_key =
+      "fused_conv2d:N=1,H=7,W=7,CI=32,CO=32,K=3,S=1,P=1,D=1,G=1,SCALE=0,BIAS=1,ACT=1,RES=0,POST=0";
+  EXPECT_EQ(parse_workload(old_key).key, old_key);
+  EXPECT_EQ(parse_workload("fused_conv2d:H=7,W=7,CI=32,CO=32,B=1,BIAS=1,ACT=1").key, old_key);
+  const Workload packed = parse_workload("fused_conv2d:H=7,W=7,CI=32,CO=32,B=16,BIAS=1,ACT=1");
+  EXPECT_EQ(packed.key,
+            "fused_conv2d:N=1,H=7,W=7,CI=32,CO=32,K=3,S=1,P=1,D=1,G=1,B=16,SCALE=0,BIAS=1,ACT=1,"
+            "RES=0,POST=0");
+  EXPECT_EQ(parse_workload(packed.key).key, packed.key);
+  EXPECT_NE(error_of("fused_conv2d:CO=24,B=16").find("divisible by field 'B'"), std::string::npos);
+}
+
 TEST(Workload, AwkwardExtentsWork) {
   Workload w = parse_workload("matmul:M=197,N=577,K=1000");
   EXPECT_DOUBLE_EQ(w.dag->flop_count(), 2.0 * 197 * 577 * 1000);

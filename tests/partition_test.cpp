@@ -138,6 +138,13 @@ net::Attribute ints(std::vector<int64_t> v) {
   return a;
 }
 
+net::Attribute integer(int64_t i) {
+  net::Attribute a;
+  a.kind = net::Attribute::Kind::Int;
+  a.i = i;
+  return a;
+}
+
 net::Attribute number(double f) {
   net::Attribute a;
   a.kind = net::Attribute::Kind::Float;
@@ -170,6 +177,32 @@ TEST(Partition, ABatchNormAfterAConvFoldsIntoItsWeights) {
                         "BIAS=1,ACT=1,RES=0,POST=0"),
             1);
   EXPECT_LT(task_error(g, t, ramp({1, 2, 5, 5})), 1e-5);
+}
+
+TEST(Partition, ConvWeightsArePackedInBlocksOfOutputChannelsAfterFolding) {
+  GraphMaker m;
+  const int x = m.input({1, 4, 5, 5});
+  const int conv = m.node("Conv", {x, m.constant({32, 4, 3, 3}, -0.2f), m.constant({32}, 0.1f)},
+                          {1, 32, 5, 5}, {{"pads", ints({1, 1, 1, 1})}});
+  const int bn = m.node("BatchNormalization",
+                        {conv, m.constant({32}, 0.5f), m.constant({32}, -0.1f),
+                         m.constant({32}, 0.05f), m.constant({32}, 0.8f)},
+                        {1, 32, 5, 5}, {{"epsilon", number(1e-5)}});
+  const int dw = m.node("Conv", {bn, m.constant({32, 1, 3, 3}, 0.3f)}, {1, 32, 5, 5},
+                        {{"pads", ints({1, 1, 1, 1})}, {"group", integer(32)}});
+  const net::Graph g = m.done(dw);
+  const TaskGraph t = partition(g);
+  const std::string packed =
+      "fused_conv2d:N=1,H=5,W=5,CI=4,CO=32,K=3,S=1,P=1,D=1,G=1,B=16,SCALE=0,BIAS=1,ACT=0,RES=0,"
+      "POST=0";
+  auto conv_call = std::find_if(t.calls.begin(), t.calls.end(),
+                                [&](const Call &c) { return c.workload_key == packed; });
+  ASSERT_NE(conv_call, t.calls.end());
+  EXPECT_EQ(t.buffers[static_cast<size_t>(conv_call->inputs[1])].shape,
+            (std::vector<int64_t>{2, 3, 3, 4, 16}));
+  // Depthwise weights stay [K,K,1,C]: the key has no B.
+  EXPECT_EQ(count_calls(t, "fused_conv2d:N=1,H=5,W=5,CI=32,CO=32,K=3,S=1,P=1,D=1,G=32,SCALE"), 1);
+  EXPECT_LT(task_error(g, t, ramp({1, 4, 5, 5})), 1e-5);
 }
 
 TEST(Partition, LayoutOpsAreViewsUntilAKernelNeedsACopy) {

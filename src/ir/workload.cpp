@@ -47,9 +47,13 @@ const OpDefinition *WorkloadRegistry::find(const std::string &name) const {
 }
 
 std::string WorkloadRegistry::canonical_key(const OpDefinition &def, const ParamMap &params) {
-  return def.name + ":" + join_mapped(def.params, ",", [&](const ParamSpec &p) {
-           return p.name + "=" + std::to_string(params.at(p.name));
-         });
+  std::vector<std::string> fields;
+  for (const ParamSpec &p : def.params) {
+    const int64_t v = params.at(p.name);
+    if (p.keyed_at_default || v != p.default_value)
+      fields.push_back(p.name + "=" + std::to_string(v));
+  }
+  return def.name + ":" + join_mapped(fields, ",", [](const std::string &f) { return f; });
 }
 
 namespace {

@@ -28,6 +28,9 @@ struct ParamSpec {
   int64_t min_value = 1;                 ///< padding may be 0, flags are 0/1
   int64_t max_value = kExtentLimit - 1;  ///< flags are 0/1
   std::string doc;
+  /// False for a field added after records existed: a key leaves it out while it holds its
+  /// default, so that older records keep their keys.
+  bool keyed_at_default = true;
 };
 
 using ParamMap = std::map<std::string, int64_t>;
@@ -60,7 +63,8 @@ class WorkloadRegistry {
   /// left out take their defaults. Every field must lie in its spec's range, and every tensor of
   /// the built DAG must have extents >= 1 and fewer than kExtentLimit elements.
   Workload parse(const std::string &key) const;
-  /// The canonical key of op with params (every field, declaration order).
+  /// The canonical key of op with params (every field in declaration order, except those not
+  /// keyed at their default).
   static std::string canonical_key(const OpDefinition &def, const ParamMap &params);
 
  private:

@@ -115,6 +115,22 @@ void Lowering::fold_into_weights(const Anchor &anchor, Epilogue &e) {
   e.scale.clear();
 }
 
+void Lowering::pack_weights(const Anchor &anchor) {
+  const int64_t block = anchor.weights_block;
+  if (anchor.weights < 0 || block <= 1) return;
+  Buffer &w = buffer(anchor.weights);
+  const int64_t channels = w.shape.back(), rows = w.elements() / channels;
+  WT_ASSERT(channels % block == 0, "weights of " << channels << " channels in blocks of " << block);
+  std::vector<float> packed(w.data.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < channels; ++c)
+      packed[static_cast<size_t>(((c / block) * rows + r) * block + c % block)] =
+          w.data[static_cast<size_t>(r * channels + c)];
+  w.data = std::move(packed);
+  w.shape.back() = block;
+  w.shape.insert(w.shape.begin(), channels / block);
+}
+
 void Lowering::finish(Anchor anchor) {
   Epilogue e;
   e.channels = anchor.shape.back();
@@ -128,6 +144,7 @@ void Lowering::finish(Anchor anchor) {
       std::find(anchor.nodes.begin(), anchor.nodes.end(), first) == anchor.nodes.end())
     refuse(first, "its inputs broadcast in a way no fused task computes");
   fold_into_weights(anchor, e);
+  pack_weights(anchor);
   ir::ParamMap p = anchor.params;
   if (anchor.takes_epilogue) {
     p = no_epilogue(p);

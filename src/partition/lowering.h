@@ -40,6 +40,9 @@ struct Anchor {
   /// A linear anchor's weights buffer and its output-channel axis: a scale folds into them.
   int weights = -1;
   int weights_channel_axis = -1;
+  /// > 1: finish() packs the weights [.., C] (C last) as [C/B, .., B] after folding, for the
+  /// op's field B.
+  int64_t weights_block = 1;
   std::vector<float> scale, bias;  ///< a per-channel affine the anchor starts with
 };
 
@@ -132,6 +135,7 @@ class Lowering {
   void lower_node(int n);
   bool grow(Anchor &anchor, Epilogue &e, int &value);
   void fold_into_weights(const Anchor &anchor, Epilogue &e);
+  void pack_weights(const Anchor &anchor);
 
   const net::Graph &graph_;
   TaskGraph out_;

@@ -35,6 +35,12 @@ ParamSpec flag(const std::string &name, const std::string &doc) {
   return p;
 }
 
+ParamSpec late_param(const std::string &name, int64_t def, const std::string &doc) {
+  ParamSpec p = param(name, def, doc);
+  p.keyed_at_default = false;
+  return p;
+}
+
 Tensor bias_relu(DagBuilder &b, const Tensor &x, bool bias, bool relu) {
   std::vector<Axis> axes;
   for (size_t i = 0; i < x.shape.size(); ++i)

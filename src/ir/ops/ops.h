@@ -35,6 +35,8 @@ void check_divisible(int64_t a, const std::string &a_name, int64_t b, const std:
 /// Common parameter specs.
 ParamSpec param(const std::string &name, int64_t def, const std::string &doc, int64_t min = 1);
 ParamSpec flag(const std::string &name, const std::string &doc);
+/// A field added after records existed (left out of keys at its default).
+ParamSpec late_param(const std::string &name, int64_t def, const std::string &doc);
 
 /// Applies optional bias (per last axis) and relu to a [.., C] tensor as separate elementwise
 /// stages, as TVM's fused subgraphs do.
