@@ -123,6 +123,22 @@ TEST(Tune, ResumeAfterAKillMidRoundEqualsAnUninterruptedRun) {
   EXPECT_EQ(keys_of(c.records), keys_of(a.records));
 }
 
+TEST(Tune, ALargerBudgetOverSeveralWorkloadsResumesWithTheRecordedRoundSize) {
+  testing::ScratchDir dir;
+  TuneOptions o = small_run(dir.file("two.jsonl"));
+  o.workloads = {"matmul:M=32,N=32,K=32", "matmul:M=16,N=32,K=32"};
+  o.trials = 8;  // rounds of min(8, 8 / 2) = 4
+  run(o);
+  o.resume = true;
+  o.trials = 16;  // min(8, 16 / 2) = 8 for a fresh run; the resumed one keeps 4
+  TuneReport r = run(o);
+  EXPECT_EQ(r.restored, 8);
+  EXPECT_EQ(lines_of(o.records).size(), 16u);
+  o.per_round_given = true;  // --per-round 8: another run than the recorded one
+  o.trials = 24;
+  expect_user_error([&] { run(o); }, "per_round was 4, now 8");
+}
+
 TEST(Tune, RefusesRecordsItCannotContinue) {
   testing::ScratchDir dir;
   TuneOptions o = small_run(dir.file("r.jsonl"));

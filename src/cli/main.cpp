@@ -104,8 +104,12 @@ void add_tune_command(CLI::App &app, TuneCommand &t) {
                    "(-1: never)")
       ->check(integer_in(-1, kInt64Max));
   t.cmd->add_flag("--resume", o.tune.resume, "continue the run recorded in --records");
-  t.cmd->add_option("--per-round", o.tune.measures_per_round, "candidates measured per round")
-      ->check(integer_in(1, kIntMax));
+  t.cmd
+      ->add_option("--per-round", o.tune.measures_per_round,
+                   "candidates measured per round (at most; a run over several workloads takes "
+                   "min(this, trials / workloads), and a resume keeps the recorded run's)")
+      ->check(integer_in(1, kIntMax))
+      ->each([&o](const std::string &) { o.tune.per_round_given = true; });
   t.cmd->add_option("--log", o.tune.log, "error log (default: <records>.log)");
   t.cmd->add_option("--load-model", o.load_model, "start from a saved cost model");
   t.cmd->add_option("--save-model", o.save_model, "save the trained cost model at the end");

@@ -128,6 +128,19 @@ void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool ha
   write_json_file(path, now, 2);
 }
 
+/// The recorded run's round size where a resume continues it with another budget and no
+/// --per-round; else round_size(o).
+int resumed_round_size(const TuneOptions &o, bool has_records) {
+  const std::string path = o.records + ".run.json";
+  if (!has_records || o.per_round_given || !std::filesystem::exists(path)) return round_size(o);
+  const nlohmann::json was = read_settings_file(path, kRunSettingsFormat);
+  const auto it = was.find("per_round");
+  if (it == was.end() || !it->is_number_integer() || it->get<int64_t>() < 1 ||
+      it->get<int64_t>() > o.measures_per_round)
+    return round_size(o);
+  return it->get<int>();
+}
+
 /// The weighted sum of the tasks' best latencies, kFailedCost while one has none.
 double network_cost(const std::vector<TaskState> &tasks) {
   double sum = 0;
@@ -228,7 +241,7 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
   load_records(o, target, tasks);
   size_t recorded = 0;
   for (const TaskState &t : tasks) recorded += t.recorded.size();
-  const int per_round = round_size(o);
+  const int per_round = resumed_round_size(o, recorded > 0);
   check_run_settings(o, run_settings(o, model.name(), per_round), recorded > 0, out);
 
   RecordWriter writer(o.records, std::move(lock));

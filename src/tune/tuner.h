@@ -33,6 +33,9 @@ struct TuneOptions {
   uint64_t seed = 0;
   bool resume = false;
   int measures_per_round = 64;
+  /// --per-round was given. Else a resumed run keeps the round size it recorded: Ansor's
+  /// min(per_round, trials / tasks) would change with a larger budget.
+  bool per_round_given = false;
   measure::MeasureOptions measure;
   search::SearchParams search;
   TaskSchedulerParams scheduler;
