@@ -8,9 +8,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <set>
 
@@ -107,14 +109,21 @@ void load_records(const TuneOptions &o, const std::string &target, std::vector<T
   }
 }
 
-/// Writes the run settings on a fresh run; on a resume, refuses settings that differ.
-void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool has_records,
+/// The run settings recorded beside the records, if any.
+std::optional<nlohmann::json> recorded_settings(const TuneOptions &o) {
+  const std::string path = o.records + ".run.json";
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  return read_settings_file(path, kRunSettingsFormat);
+}
+
+/// Writes the run settings on a fresh run; on a resume, refuses settings that differ from `was`.
+void check_run_settings(const TuneOptions &o, const nlohmann::json &now,
+                        const std::optional<nlohmann::json> &was, bool has_records,
                         std::ostream &out) {
   std::string path = o.records + ".run.json";
-  if (std::filesystem::exists(path)) {
-    nlohmann::json was = read_settings_file(path, kRunSettingsFormat);
+  if (was) {
     if (has_records) {
-      std::optional<SettingChange> c = changed_setting(was, now);
+      std::optional<SettingChange> c = changed_setting(*was, now);
       WT_USER_CHECK(!c, BadArgument,
                     "--resume needs the settings of the run recorded in "
                         << o.records << ": " << c->key << " was " << quote_cut(c->was.dump())
@@ -130,15 +139,13 @@ void check_run_settings(const TuneOptions &o, const nlohmann::json &now, bool ha
 
 /// The recorded run's round size where a resume continues it with another budget and no
 /// --per-round; else round_size(o).
-int resumed_round_size(const TuneOptions &o, bool has_records) {
-  const std::string path = o.records + ".run.json";
-  if (!has_records || o.per_round_given || !std::filesystem::exists(path)) return round_size(o);
-  const nlohmann::json was = read_settings_file(path, kRunSettingsFormat);
-  const auto it = was.find("per_round");
-  if (it == was.end() || !it->is_number_integer() || it->get<int64_t>() < 1 ||
-      it->get<int64_t>() > o.measures_per_round)
-    return round_size(o);
-  return it->get<int>();
+int resumed_round_size(const TuneOptions &o, const std::optional<nlohmann::json> &was,
+                       bool has_records) {
+  if (!has_records || o.per_round_given || !was) return round_size(o);
+  const auto it = was->find("per_round");
+  const bool usable = it != was->end() && it->is_number_integer() && it->get<int64_t>() >= 1 &&
+                      it->get<int64_t>() <= std::numeric_limits<int>::max();
+  return usable ? it->get<int>() : round_size(o);
 }
 
 /// The weighted sum of the tasks' best latencies, kFailedCost while one has none.
@@ -241,8 +248,9 @@ TuneReport tune(const TuneOptions &o, search::CostModel &model, std::ostream &ou
   load_records(o, target, tasks);
   size_t recorded = 0;
   for (const TaskState &t : tasks) recorded += t.recorded.size();
-  const int per_round = resumed_round_size(o, recorded > 0);
-  check_run_settings(o, run_settings(o, model.name(), per_round), recorded > 0, out);
+  const std::optional<nlohmann::json> was = recorded_settings(o);
+  const int per_round = resumed_round_size(o, was, recorded > 0);
+  check_run_settings(o, run_settings(o, model.name(), per_round), was, recorded > 0, out);
 
   RecordWriter writer(o.records, std::move(lock));
   std::string log_path = error_log_path(o);
