@@ -117,7 +117,7 @@ TEST(CliTune, ANetworksTasksShareTheBudgetWeightedByTheirUses) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find(model + ": 8 tasks in 22 calls"), std::string::npos) << r.out;
   // The Q, K and V projections of both layers are one task of weight 6.
-  EXPECT_NE(r.out.find("fused_dense:M=8,N=32,K=32,SCALE=0,BIAS=1,ACT=0,RES=0,POS      6 "),
+  EXPECT_NE(r.out.find("fused_dense:M=8,N=32,K=32,B=16,SCALE=0,BIAS=1,ACT=0,RES=      6 "),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("  network latency "), std::string::npos) << r.out;

@@ -40,6 +40,7 @@ const std::vector<std::string> kSmallWorkloads = {
     "fused_conv2d:H=9,W=9,CI=4,CO=8,K=3,S=1,P=2,D=2,G=2",
     "fused_conv2d:H=6,W=6,CI=3,CO=8,K=3,S=2,P=1,B=4,BIAS=1,ACT=1",
     "fused_dense:M=6,N=10,K=12,BIAS=1,ACT=4",
+    "fused_dense:M=3,N=8,K=12,B=4,BIAS=1,ACT=1",
     "fused_batch_matmul:B=2,M=5,N=6,K=4,ACT=3,RES=2",
     "fused_attention_scores:B=1,L=6,H=2,D=4,SCALE=1",
     "fused_attention_context:B=1,L=6,H=2,D=4",

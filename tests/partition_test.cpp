@@ -73,7 +73,7 @@ TEST(Partition, TheTinyCnnFusesEpiloguesAndStoresImagesNhwc) {
   EXPECT_TRUE(has_task(
       t, "fused_pool2d:N=1,H=8,W=8,C=8,K=3,S=2,P=1,MODE=0,SCALE=1,BIAS=1,ACT=0,RES=0,POST=0"));
   // The gate: dense + bias + sigmoid, times the features it gates.
-  EXPECT_TRUE(has_task(t, "fused_dense:M=1,N=16,K=16,SCALE=0,BIAS=1,ACT=3,RES=2,POST=0"));
+  EXPECT_TRUE(has_task(t, "fused_dense:M=1,N=16,K=16,B=16,SCALE=0,BIAS=1,ACT=3,RES=2,POST=0"));
 }
 
 TEST(Partition, TheTinyEncoderSharesTasksAndReadsAttentionInPlace) {
@@ -83,7 +83,8 @@ TEST(Partition, TheTinyEncoderSharesTasksAndReadsAttentionInPlace) {
   int weights = 0;
   for (const Task &task : t.tasks) weights += task.weight;
   EXPECT_EQ(weights, 22);
-  EXPECT_EQ(t.tasks[0].workload_key, "fused_dense:M=8,N=32,K=32,SCALE=0,BIAS=1,ACT=0,RES=0,POST=0");
+  EXPECT_EQ(t.tasks[0].workload_key,
+            "fused_dense:M=8,N=32,K=32,B=16,SCALE=0,BIAS=1,ACT=0,RES=0,POST=0");
   EXPECT_EQ(t.tasks[0].weight, 6);  // Q, K and V of two layers
   // The head split and merge transposes are folded into the attention products' indexing.
   EXPECT_EQ(count_calls(t, "fused_elementwise"), 0);
@@ -91,7 +92,7 @@ TEST(Partition, TheTinyEncoderSharesTasksAndReadsAttentionInPlace) {
   EXPECT_EQ(count_calls(t, "fused_attention_scores:B=1,L=8,H=4,D=8,SCALE=1"), 2);
   EXPECT_EQ(count_calls(t, "fused_attention_context:B=1,L=8,H=4,D=8"), 2);
   EXPECT_EQ(count_calls(t, "fused_layer_norm:M=8,N=32,EPS=5,SCALE=1,BIAS=1"), 4);
-  EXPECT_EQ(count_calls(t, "fused_dense:M=8,N=64,K=32,SCALE=0,BIAS=1,ACT=4"), 2);  // GELU
+  EXPECT_EQ(count_calls(t, "fused_dense:M=8,N=64,K=32,B=16,SCALE=0,BIAS=1,ACT=4"), 2);  // GELU
 }
 
 /// Builds small graphs by hand, for what PyTorch's exports do not contain.
@@ -203,6 +204,26 @@ TEST(Partition, ConvWeightsArePackedInBlocksOfOutputChannelsAfterFolding) {
   // Depthwise weights stay [K,K,1,C]: the key has no B.
   EXPECT_EQ(count_calls(t, "fused_conv2d:N=1,H=5,W=5,CI=32,CO=32,K=3,S=1,P=1,D=1,G=32,SCALE"), 1);
   EXPECT_LT(task_error(g, t, ramp({1, 4, 5, 5})), 1e-5);
+}
+
+TEST(Partition, DenseWeightsArePackedInBlocksOfOutputFeaturesAfterFolding) {
+  GraphMaker m;
+  const int x = m.input({2, 8});
+  const int gemm = m.node("Gemm", {x, m.constant({32, 8}, -0.2f), m.constant({32}, 0.1f)}, {2, 32},
+                          {{"transB", integer(1)}});
+  const int scaled = m.node("Mul", {gemm, m.constant({32}, 0.7f)}, {2, 32});
+  const int odd = m.node("Gemm", {scaled, m.constant({32, 12}, 0.3f)}, {2, 12});
+  const net::Graph g = m.done(odd);
+  const TaskGraph t = partition(g);
+  auto dense_call = std::find_if(t.calls.begin(), t.calls.end(), [&](const Call &c) {
+    return c.workload_key.rfind("fused_dense:M=2,N=32,K=8,B=16,SCALE=0,", 0) == 0;
+  });
+  ASSERT_NE(dense_call, t.calls.end());
+  EXPECT_EQ(t.buffers[static_cast<size_t>(dense_call->inputs[1])].shape,
+            (std::vector<int64_t>{2, 8, 16}));
+  // 12 output features are no whole block: unpacked, and the key has no B.
+  EXPECT_EQ(count_calls(t, "fused_dense:M=2,N=12,K=32,SCALE=0,BIAS=0"), 1);
+  EXPECT_LT(task_error(g, t, ramp({2, 8})), 1e-5);
 }
 
 TEST(Partition, LayoutOpsAreViewsUntilAKernelNeedsACopy) {

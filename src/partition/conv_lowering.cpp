@@ -11,11 +11,6 @@ namespace {
 /// NCHW values are stored N, H, W, C.
 const std::vector<int> kNhwc = {0, 2, 3, 1};
 
-/// A conv's weights are packed in blocks of one cache line of output channels (fused_conv2d's
-/// field B): a network streams its weights from memory, and unpacked ones lie CO floats apart
-/// for the channels a kernel reads next. Depthwise weights are few and read once: left unpacked.
-constexpr int64_t kWeightsBlock = 16;
-
 /// An anchor reading node n's image input NHWC and writing its NCHW output stored NHWC.
 Anchor image_anchor(Lowering &L, int n, const std::string &op) {
   const net::Node &nd = L.node(n);
@@ -55,6 +50,7 @@ void lower_conv(Lowering &L, int n) {
   a.weights =
       L.add_constant(L.graph().value(nd.inputs[1]).name, {k, k, ci_g, co}, std::move(relaid));
   a.weights_channel_axis = 3;
+  // Depthwise weights are few and read once: left unpacked.
   if (ci_g > 1 && co % kWeightsBlock == 0) a.weights_block = kWeightsBlock;
   a.params["B"] = a.weights_block;
   a.inputs.push_back(a.weights);

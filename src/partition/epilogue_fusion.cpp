@@ -119,15 +119,21 @@ void Lowering::pack_weights(const Anchor &anchor) {
   const int64_t block = anchor.weights_block;
   if (anchor.weights < 0 || block <= 1) return;
   Buffer &w = buffer(anchor.weights);
-  const int64_t channels = w.shape.back(), rows = w.elements() / channels;
+  const auto axis = static_cast<size_t>(anchor.weights_channel_axis);
+  const int64_t channels = w.shape[axis], inner = dense_strides(w.shape)[axis];
+  const int64_t rows = w.elements() / channels;
   WT_ASSERT(channels % block == 0, "weights of " << channels << " channels in blocks of " << block);
+  // Element (outer o, channel c, inner i) goes to [c / block, o * inner + i, c % block].
   std::vector<float> packed(w.data.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < channels; ++c)
-      packed[static_cast<size_t>(((c / block) * rows + r) * block + c % block)] =
-          w.data[static_cast<size_t>(r * channels + c)];
+  for (int64_t at = 0; at < w.elements(); ++at) {
+    const int64_t c = (at / inner) % channels;
+    const int64_t r = at / (inner * channels) * inner + at % inner;
+    packed[static_cast<size_t>(((c / block) * rows + r) * block + c % block)] =
+        w.data[static_cast<size_t>(at)];
+  }
   w.data = std::move(packed);
-  w.shape.back() = block;
+  w.shape.erase(w.shape.begin() + static_cast<long>(axis));
+  w.shape.push_back(block);
   w.shape.insert(w.shape.begin(), channels / block);
 }
 

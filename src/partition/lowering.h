@@ -26,6 +26,11 @@
 
 namespace worldtune::partition {
 
+/// The block of output channels a conv's or dense's weights are packed in (their op's field B):
+/// one cache line of floats. A network streams its weights from memory, and unpacked ones lie
+/// a row apart for the channels a kernel reads next, which defeats the hardware prefetchers.
+constexpr int64_t kWeightsBlock = 16;
+
 /// A kernel before its epilogue: what the anchor node computes and where.
 struct Anchor {
   std::string op;              ///< IR op (src/ir/ops/fused_*.cpp)
@@ -40,8 +45,8 @@ struct Anchor {
   /// A linear anchor's weights buffer and its output-channel axis: a scale folds into them.
   int weights = -1;
   int weights_channel_axis = -1;
-  /// > 1: finish() packs the weights [.., C] (C last) as [C/B, .., B] after folding, for the
-  /// op's field B.
+  /// > 1: finish() packs the weights [.., C, ..] (C their channel axis) as [C/B, .., .., B]
+  /// after folding, for the op's field B.
   int64_t weights_block = 1;
   std::vector<float> scale, bias;  ///< a per-channel affine the anchor starts with
 };

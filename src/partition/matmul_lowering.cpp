@@ -1,7 +1,8 @@
 /// \file Lowering of the matrix products: Gemm and MatMul with constant weights become
-/// fused_dense (weights re-laid [N,K]); a MatMul of two activations becomes one of attention's
-/// products when its operands are the head-split views of [B,L,H*D] projections (the
-/// Reshape/Transpose pairs around attention cost nothing then), else fused_batch_matmul.
+/// fused_dense (weights re-laid [N,K], packed [N/16,K,16] after folding); a MatMul of two
+/// activations becomes one of attention's products when its operands are the head-split views of
+/// [B,L,H*D] projections (the Reshape/Transpose pairs around attention cost nothing then), else
+/// fused_batch_matmul.
 #include <numeric>
 
 #include "partition/lowering.h"
@@ -27,6 +28,8 @@ void lower_dense(Lowering &L, int n, std::vector<float> weights, int64_t out_fea
   a.weights =
       L.add_constant(L.graph().value(nd.inputs[1]).name, {out_features, k}, std::move(weights));
   a.weights_channel_axis = 0;
+  if (out_features % kWeightsBlock == 0) a.weights_block = kWeightsBlock;
+  a.params["B"] = a.weights_block;
   a.inputs = {L.dense(x, L.graph().value(nd.inputs[0]).name), a.weights};
   a.shape = {m, out_features};
   a.out = View::dense(-1, L.shape(nd.outputs[0]));

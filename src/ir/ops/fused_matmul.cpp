@@ -1,20 +1,28 @@
 /// \file A network's matrix-product subgraphs, each + epilogue (src/ir/ops/epilogue.cpp):
-/// fused_dense (weights [N,K] as TVM's dense), fused_batch_matmul (two activations), and the
-/// two products of multi-head attention read straight from the [B,L,H*D] projections, with the
-/// head split and merge transposes folded into their indexing (Ansor's TBG subgraph).
+/// fused_dense (weights [N,K] as TVM's dense, or packed [N/B,K,B]), fused_batch_matmul (two
+/// activations), and the two products of multi-head attention read straight from the [B,L,H*D]
+/// projections, with the head split and merge transposes folded into their indexing (Ansor's TBG
+/// subgraph).
 #include "ir/ops/ops.h"
 
 namespace worldtune::ir {
 
 namespace {
 
+/// Packed weights (B > 1) are [N/B,K,B]: the B output features a tile reads next lie side by
+/// side, as TVM's x86 dense packs them (its dense_pack), rather than K floats apart.
 ComputeDAG dense(const ParamMap &p) {
-  const int64_t M = p.at("M"), N = p.at("N"), K = p.at("K");
+  const int64_t M = p.at("M"), N = p.at("N"), K = p.at("K"), B = p.at("B");
+  check_divisible(N, "N", B, "B");
   DagBuilder b;
   Tensor X = b.placeholder("X", {M, K});
-  Tensor W = b.placeholder("W", {N, K});
-  Tensor Y = b.reduce("dense", {{"i", M}, {"j", N}}, {{"k", K}}, ReduceKind::Sum,
-                      [&](const Vars &s, const Vars &k) { return X(s[0], k[0]) * W(s[1], k[0]); });
+  Tensor W = B > 1 ? b.placeholder("W", {N / B, K, B}) : b.placeholder("W", {N, K});
+  auto weight = [&](const Expr &j, const Expr &k) -> Expr {
+    return B > 1 ? W(floordiv(j, Expr(B)), k, floormod(j, Expr(B))) : W(j, k);
+  };
+  Tensor Y =
+      b.reduce("dense", {{"i", M}, {"j", N}}, {{"k", K}}, ReduceKind::Sum,
+               [&](const Vars &s, const Vars &k) { return X(s[0], k[0]) * weight(s[1], k[0]); });
   apply_epilogue(b, Y, p);
   return b.build();
 }
@@ -61,7 +69,8 @@ void register_fused_matmul(WorkloadRegistry &r) {
   r.add({"fused_dense", "a network's dense subgraph: Y[M,N] = X[M,K] . W[N,K]^T + epilogue",
          "fused_dense",
          with_epilogue({param("M", 128, "rows (batch x sequence)"),
-                        param("N", 768, "output features"), param("K", 768, "input features")}),
+                        param("N", 768, "output features"), param("K", 768, "input features"),
+                        late_param("B", 1, "weights' block of output features (1: unpacked)")}),
          dense});
   r.add({"fused_batch_matmul", "Z[B,M,N] = X[B,M,K] . Y[B,K,N] + epilogue", "fused_batch_matmul",
          with_epilogue({param("B", 12, "batch"), param("M", 128, "rows"),
