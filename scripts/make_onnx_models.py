@@ -96,17 +96,30 @@ def torchvision_model(name):
     return lambda: getattr(torchvision.models, name)(weights=None), (1, 3, 224, 224)
 
 
+def tiny_densenet():
+    """Two dense blocks (a layer's input is the concat of every feature map before it: 6 in the
+    first block's last concat) joined by a transition whose average pool PyTorch exports behind a
+    Pad of zero width."""
+    import torchvision
+    return torchvision.models.DenseNet(growth_rate=4, block_config=(5, 2), num_init_features=8,
+                                       bn_size=2, num_classes=5)
+
+
 MODELS = {
     "tiny_cnn": (Tiny, (1, 3, 16, 16)),
     "tiny_encoder": (lambda: Encoder(2, 32, 4, 64), (1, 8, 32)),
+    "tiny_densenet": (tiny_densenet, (1, 3, 32, 32)),
     # For the tests' refusals: an operator worldtune lacks, a softmax over another axis than the
     # last, and a batch left dynamic.
     "test_tan": (lambda: Lambda(torch.tan), (2, 3)),
     "test_softmax_axis1": (lambda: Lambda(lambda x: torch.softmax(x, dim=1)), (2, 3, 4)),
     "test_dynamic_batch": (lambda: Lambda(torch.relu), (2, 3), {"input": {0: "batch"}}),
+    # An average pool that counts the padded zeros: PyTorch exports a Pad node and a pool.
+    "test_pad": (lambda: Lambda(lambda x: nn.functional.avg_pool2d(x, 3, 2, 1)), (1, 2, 5, 5)),
     "resnet18": torchvision_model("resnet18"),
     "resnet50": torchvision_model("resnet50"),
     "mobilenet_v2": torchvision_model("mobilenet_v2"),
+    "densenet121": torchvision_model("densenet121"),
     "bert_base": (lambda: Encoder(12, 768, 12, 3072), (1, 128, 768)),
 }
 

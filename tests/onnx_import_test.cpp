@@ -78,11 +78,11 @@ TEST(OnnxImport, TheTinyCnnComesInWithItsOpsShapesAndConstants) {
       for (int64_t e : g.value(o).shape) EXPECT_GE(e, 1) << n.label();
 }
 
-// Every supported op's reference evaluation, through the two small networks that use them all
+// Every supported op's reference evaluation, through the small networks that use them all
 // (but LayerNormalization and Gelu, which PyTorch exports decomposed at opset 14), against
-// PyTorch's own output for the same input.
+// PyTorch's own output for the same input. test_pad pads by one, tiny_densenet by zero.
 TEST(OnnxImport, TheReferenceEvaluationMatchesPyTorch) {
-  for (const std::string name : {"tiny_cnn", "tiny_encoder"}) {
+  for (const std::string name : {"tiny_cnn", "tiny_encoder", "tiny_densenet", "test_pad"}) {
     net::Graph g = import_onnx(network(name));
     net::IoExample io = net::read_io_example(network(name, ".io.json"));
     std::vector<net::HostTensor> out = net::run_reference(g, {io.input});

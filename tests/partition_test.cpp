@@ -46,7 +46,7 @@ double task_error(const net::Graph &g, const TaskGraph &t, const net::HostTensor
 }
 
 TEST(Partition, TheTinyNetworksAsTasksComputeWhatPyTorchComputed) {
-  for (const std::string name : {"tiny_cnn", "tiny_encoder"}) {
+  for (const std::string name : {"tiny_cnn", "tiny_encoder", "tiny_densenet"}) {
     const TaskGraph t = partition(onnx_import::import_onnx(network(name)));
     const net::IoExample io = net::read_io_example(network(name, ".io.json"));
     const std::vector<net::HostTensor> out = interpret_task_graph(t, {io.input});
@@ -74,6 +74,20 @@ TEST(Partition, TheTinyCnnFusesEpiloguesAndStoresImagesNhwc) {
       t, "fused_pool2d:N=1,H=8,W=8,C=8,K=3,S=2,P=1,MODE=0,SCALE=1,BIAS=1,ACT=0,RES=0,POST=0"));
   // The gate: dense + bias + sigmoid, times the features it gates.
   EXPECT_TRUE(has_task(t, "fused_dense:M=1,N=16,K=16,B=16,SCALE=0,BIAS=1,ACT=3,RES=2,POST=0"));
+}
+
+TEST(Partition, TheTinyDenseNetChainsItsConcatsAndDropsItsZeroWidthPad) {
+  const net::Graph g = onnx_import::import_onnx(network("tiny_densenet"));
+  EXPECT_EQ(g.op_counts()["Pad"], 1);
+  const TaskGraph t = partition(g);
+  // The first block concats 1 to 6 parts (the 8 stem channels, then 4 more per layer): the one
+  // of a single part is a view, those of 5 and 6 join 4 parts first, like the one of 4.
+  EXPECT_EQ(count_calls(t, "fused_concat:M=64,C0=8,C1=0"), 0);
+  EXPECT_EQ(count_calls(t, "fused_concat:M=64,C0=8,C1=4,C2=4,C3=4"), 3);
+  EXPECT_EQ(count_calls(t, "fused_concat:M=64,C0=20,C1=4,C2=4,C3=0"), 1);
+  EXPECT_EQ(count_calls(t, "fused_concat:M=64"), 7);
+  // The transition's pool reads the conv's output directly.
+  EXPECT_EQ(count_calls(t, "fused_pool2d:N=1,H=8,W=8,C=14,K=2,S=2,P=0,MODE=1"), 1);
 }
 
 TEST(Partition, TheTinyEncoderSharesTasksAndReadsAttentionInPlace) {
@@ -238,6 +252,28 @@ TEST(Partition, LayoutOpsAreViewsUntilAKernelNeedsACopy) {
   EXPECT_LT(task_error(g, t, ramp({2, 3, 4})), 1e-6);
 }
 
+TEST(Partition, AConcatOfMoreInputsThanOneKernelJoinsBecomesAChainOfThem) {
+  GraphMaker m;
+  const int x = m.input({2, 3, 4});
+  const int flat = m.node("Reshape", {x, m.constant({2}, 0.0f)}, {2, 12});
+  std::vector<int> parts;
+  int64_t channels = 0;
+  for (int i = 0; i < 9; ++i) {  // parts of 12 and 8 columns, each a product of its own
+    const int64_t c = 3 - i % 2;
+    const int w = m.constant({12, 4 * c}, 0.1f * static_cast<float>(i) - 0.3f);
+    parts.push_back(m.node("MatMul", {flat, w}, {2, 4 * c}));
+    channels += 4 * c;
+  }
+  const net::Graph g = m.done(m.node("Concat", parts, {2, channels}, {{"axis", integer(1)}}));
+  const TaskGraph t = partition(g);
+  // 9 parts: 4 joined, then that and 3 more, then that and the last 2.
+  EXPECT_EQ(count_calls(t, "fused_concat:M=2,C0=12,C1=8,C2=12,C3=8"), 1);
+  EXPECT_EQ(count_calls(t, "fused_concat:M=2,C0=40,C1=12,C2=8,C3=12"), 1);
+  EXPECT_EQ(count_calls(t, "fused_concat:M=2,C0=72,C1=8,C2=12,C3=0"), 1);
+  EXPECT_EQ(count_calls(t, "fused_concat"), 3);
+  EXPECT_LT(task_error(g, t, ramp({2, 3, 4})), 1e-5);
+}
+
 TEST(Partition, AnOutputIsABufferOfItsOwnEvenWhereItIsTheInputReshaped) {
   GraphMaker m;
   const int x = m.input({2, 6});
@@ -257,6 +293,12 @@ TEST(Partition, NodesNoFusedTaskCoversAreNamedErrors) {
   EXPECT_EQ(kind, ErrorKind::BadNetwork);
   EXPECT_NE(what.find("made.onnx"), std::string::npos) << what;
   EXPECT_NE(what.find("'Erf0' (Erf)"), std::string::npos) << what;
+  EXPECT_EQ(what.rfind("made.onnx: ", 0), 0u) << what;  // the CLI puts the kind before it
+
+  std::tie(kind, what) = refused(onnx_import::import_onnx(network("test_pad")));
+  EXPECT_NE(what.find("'/Pad' (Pad): non-zero padding as a node of its own is not supported"),
+            std::string::npos)
+      << what;
 
   GraphMaker mean;
   mean.done(mean.node("ReduceMean", {mean.input({2, 3, 4})}, {2, 1, 4}, {{"axes", ints({1})}}));

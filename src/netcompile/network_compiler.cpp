@@ -133,9 +133,8 @@ uint64_t write_weights(const std::string &path, const partition::TaskGraph &g,
 /// reference evaluation of it.
 std::pair<net::HostTensor, net::HostTensor> example_io(const CompileNetworkOptions &o,
                                                        const net::Graph &graph) {
-  WT_USER_CHECK(
-      graph.inputs.size() == 1 && graph.outputs.size() == 1, BadNetwork,
-      "network: " << o.model << ": the example program takes networks of one input and one output");
+  WT_USER_CHECK(graph.inputs.size() == 1 && graph.outputs.size() == 1, BadNetwork,
+                o.model << ": the example program takes networks of one input and one output");
   if (!o.io.empty()) {
     net::IoExample io = net::read_io_example(o.io);
     WT_USER_CHECK(io.input.shape == graph.value(graph.inputs[0]).shape &&

@@ -1,6 +1,8 @@
-/// \file Lowering of the layout ops: Reshape, Flatten, Transpose and Identity change views only
+/// \file Lowering of the layout ops: Reshape, Flatten, Transpose, Identity and a zero-width Pad
+/// change views only
 /// (a Reshape that strides forbid reads a dense copy); Concat becomes fused_concat along the
-/// axis as its inputs are stored (channels of NHWC images need no copy).
+/// axis as its inputs are stored (channels of NHWC images need no copy), a chain of them where it
+/// has more inputs than one fused_concat joins.
 #include <numeric>
 
 #include "partition/lowering.h"
@@ -34,6 +36,17 @@ void lower_identity(Lowering &L, int n) {
   L.set_view(nd.outputs[0], L.input(nd.inputs[0]));
 }
 
+/// A Pad of zero width (PyTorch's export of an average pool that counts padded zeros) is its
+/// input; padding of its own is no kernel of worldtune's yet.
+void lower_pad(Lowering &L, int n) {
+  const net::Node &nd = L.node(n);
+  if (L.shape(nd.inputs[0]) != L.shape(nd.outputs[0]))
+    L.refuse(n,
+             "non-zero padding as a node of its own is not supported (only the pads of a conv "
+             "or pool)");
+  lower_identity(L, n);
+}
+
 /// The order every input is stored in when they agree, else row-major.
 std::vector<int> common_order(const std::vector<View> &inputs) {
   std::optional<std::vector<int>> order = inputs[0].storage_order();
@@ -48,12 +61,38 @@ std::vector<int> common_order(const std::vector<View> &inputs) {
   return dense;
 }
 
+/// fused_concat's fields of parts of `widths` columns, side by side in `outer` rows.
+ir::ParamMap concat_params(int64_t outer, const std::vector<int64_t> &widths) {
+  ir::ParamMap p{{"M", outer}};
+  for (size_t i = 0; i < kConcatInputs; ++i)
+    p["C" + std::to_string(i)] = i < widths.size() ? widths[i] : 0;
+  return p;
+}
+
+/// Joins the first kConcatInputs parts into one buffer while there are more parts than one
+/// fused_concat takes (a concat is associative, so the joined parts stay in order).
+void join_leading_parts(Lowering &L, int n, int64_t outer, std::vector<int> &parts,
+                        std::vector<int64_t> &widths) {
+  const std::string name = L.graph().value(L.node(n).outputs[0]).name;
+  while (parts.size() > kConcatInputs) {
+    const auto k = static_cast<long>(kConcatInputs);
+    const std::vector<int64_t> first(widths.begin(), widths.begin() + k);
+    const int64_t joined = std::accumulate(first.begin(), first.end(), int64_t{0});
+    const int b = L.emit("fused_concat", concat_params(outer, first),
+                         std::vector<int>(parts.begin(), parts.begin() + k),
+                         name + ".part" + std::to_string(parts.size()), {outer, joined}, {n});
+    parts.erase(parts.begin() + 1, parts.begin() + k);
+    widths.erase(widths.begin() + 1, widths.begin() + k);
+    parts[0] = b;
+    widths[0] = joined;
+  }
+}
+
 void lower_concat(Lowering &L, int n) {
   const net::Node &nd = L.node(n);
   std::vector<View> in;
   for (int v : nd.inputs) in.push_back(L.input(v));
-  if (in.size() > kConcatInputs)
-    L.refuse(n, "fused_concat joins at most " + std::to_string(kConcatInputs) + " inputs");
+  if (in.size() == 1) return L.set_view(nd.outputs[0], in[0]);
   const std::vector<int64_t> &out = L.shape(nd.outputs[0]);
   const int64_t axis = axis_of(nd.get_int("axis", 0), out.size());
   const std::vector<int> order = common_order(in);
@@ -63,15 +102,17 @@ void lower_concat(Lowering &L, int n) {
                                         int64_t{1}, std::multiplies<>());
   const int64_t inner = std::accumulate(stored.begin() + static_cast<long>(at) + 1, stored.end(),
                                         int64_t{1}, std::multiplies<>());
+  std::vector<int> parts;
+  std::vector<int64_t> widths;
+  for (size_t i = 0; i < in.size(); ++i) {
+    parts.push_back(L.laid_out(in[i], order, L.graph().value(nd.inputs[i]).name));
+    widths.push_back(in[i].shape[static_cast<size_t>(axis)] * inner);
+  }
+  join_leading_parts(L, n, outer, parts, widths);
   Anchor a;
   a.op = "fused_concat";
-  a.params["M"] = outer;
-  for (size_t i = 0; i < kConcatInputs; ++i) {
-    a.params["C" + std::to_string(i)] =
-        i < in.size() ? in[i].shape[static_cast<size_t>(axis)] * inner : 0;
-    if (i < in.size())
-      a.inputs.push_back(L.laid_out(in[i], order, L.graph().value(nd.inputs[i]).name));
-  }
+  a.params = concat_params(outer, widths);
+  a.inputs = parts;
   a.shape = {outer, out[static_cast<size_t>(axis)] * inner};
   a.out = View::stored(-1, out, order);
   a.value = nd.outputs[0];
@@ -87,6 +128,7 @@ void register_layout_lowerings(LoweringTable &t) {
   t.add({"Flatten", lower_reshape, nullptr});
   t.add({"Transpose", lower_transpose, nullptr});
   t.add({"Identity", lower_identity, nullptr});
+  t.add({"Pad", lower_pad, nullptr});
   t.add({"Concat", lower_concat, nullptr});
 }
 

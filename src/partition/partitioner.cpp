@@ -170,9 +170,9 @@ int Lowering::laid_out(const View &v, std::vector<int> order, const std::string 
     if (v.shape[static_cast<size_t>(a)] != 1) src.push_back(a);
   for (int a : order)
     if (v.shape[static_cast<size_t>(a)] != 1) dst.push_back(a);
-  WT_USER_CHECK(src.size() <= 4, BadNetwork,
-                "network: " << graph_.source << ": value '" << name
-                            << "' needs a layout change of more than 4 axes");
+  WT_USER_CHECK(
+      src.size() <= 4, BadNetwork,
+      graph_.source << ": value '" << name << "' needs a layout change of more than 4 axes");
   const size_t lead = 4 - src.size();
   ir::ParamMap p;
   for (size_t k = 0; k < 4; ++k) {
@@ -198,8 +198,7 @@ int Lowering::emit(const std::string &op, const ir::ParamMap &params, std::vecto
 }
 
 void Lowering::refuse(int n, const std::string &why) const {
-  WT_USER_CHECK(false, BadNetwork,
-                "network: " << graph_.source << ": " << node(n).label() << ": " << why);
+  WT_USER_CHECK(false, BadNetwork, graph_.source << ": " << node(n).label() << ": " << why);
   std::abort();
 }
 

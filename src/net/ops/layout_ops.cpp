@@ -1,5 +1,7 @@
-/// \file Layout operators: Reshape, Transpose, Concat, Flatten and Identity. (Constant nodes become
-/// constant values at import and are no nodes of the graph.)
+/// \file Layout operators: Reshape, Transpose, Concat, Flatten, Identity and Pad (zeros around
+/// a tensor). (Constant nodes become constant values at import and are no nodes of the graph.)
+#include <algorithm>
+
 #include "net/ops/net_ops.h"
 
 namespace worldtune::net {
@@ -54,6 +56,49 @@ HostTensor concat(const Node &n, const std::vector<const HostTensor *> &in,
   return out;
 }
 
+/// Pad's pads, [begin of each axis, end of each axis]: an attribute before opset 11, an input
+/// from then on.
+std::vector<int64_t> pads_of(const Node &n, const std::vector<float> &input) {
+  if (n.has("pads")) return n.get_ints("pads");
+  return {input.begin(), input.end()};
+}
+
+/// Pad in constant mode with zeros, the only padding exporters write as a node of its own (PyTorch
+/// pads an average pool that counts padded zeros this way).
+std::string zero_padding(const Node &n, const Graph &g) {
+  std::string why = needs_constants(n, g, 1);
+  if (!why.empty()) return why;
+  const bool has_input = n.inputs.size() > 1 && n.inputs[1] >= 0;
+  std::vector<float> given;
+  if (has_input) given.assign(g.value(n.inputs[1]).ints.begin(), g.value(n.inputs[1]).ints.end());
+  const std::vector<int64_t> pads = pads_of(n, given);
+  if (pads.size() != 2 * static_cast<size_t>(input_rank(n, g, 0)))
+    return "its pads must give a begin and an end for every axis";
+  if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
+    return "negative pads (cropping) are not supported";
+  const Value *value = n.inputs.size() > 2 && n.inputs[2] >= 0 ? &g.value(n.inputs[2]) : nullptr;
+  const bool nonzero = (value && std::any_of(value->floats.begin(), value->floats.end(),
+                                             [](float f) { return f != 0; })) ||
+                       n.get_float("value", 0) != 0;
+  return nonzero ? "only padding with zeros is supported" : "";
+}
+
+HostTensor pad(const Node &n, const std::vector<const HostTensor *> &in,
+               const std::vector<int64_t> &shape) {
+  const std::vector<int64_t> pads =
+      pads_of(n, in.size() > 1 && in[1] ? in[1]->data : std::vector<float>{});
+  const std::vector<int64_t> out_strides = strides_of(shape);
+  int64_t origin = 0;
+  for (size_t d = 0; d < shape.size(); ++d) origin += pads[d] * out_strides[d];
+  int64_t count = 1;
+  for (int64_t e : shape) count *= e;
+  HostTensor out{shape, std::vector<float>(static_cast<size_t>(count), 0.0f)};
+  const std::vector<int64_t> at = strided_indices(in[0]->shape, out_strides);
+  for (size_t i = 0; i < at.size(); ++i)
+    out.data[static_cast<size_t>(origin + at[i])] = in[0]->data[i];
+  return out;
+}
+
 }  // namespace
 
 void register_layout_ops(NetOpRegistry &r) {
@@ -63,6 +108,13 @@ void register_layout_ops(NetOpRegistry &r) {
   r.add({"Flatten", 1, 1, 1, {any_int("axis")}, nullptr, same_elements});
   // The exporter's alias of a shared constant (folded at import); of anything else, a copy.
   r.add({"Identity", 1, 1, 1, {}, nullptr, same_elements});
+  r.add({"Pad",
+         1,
+         3,
+         1,
+         {string_in("mode", {"constant"}), any_ints("pads"), any_float("value")},
+         zero_padding,
+         pad});
 }
 
 }  // namespace worldtune::net
