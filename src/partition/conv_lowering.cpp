@@ -1,6 +1,9 @@
 /// \file Lowering of the image ops: Conv (weights re-laid [K,K,CI/G,CO], its bias and a batch
-/// norm behind it folded, then packed in blocks of output channels), MaxPool, AveragePool and
-/// GlobalAveragePool, all on NHWC buffers.
+/// norm behind it folded, then packed in blocks of output channels), MaxPool, AveragePool (with
+/// the Pad PyTorch writes before one that counts padded zeros) and GlobalAveragePool, all on NHWC
+/// buffers.
+#include <optional>
+
 #include "net/ops/net_ops.h"
 #include "partition/lowering.h"
 
@@ -11,15 +14,17 @@ namespace {
 /// NCHW values are stored N, H, W, C.
 const std::vector<int> kNhwc = {0, 2, 3, 1};
 
-/// An anchor reading node n's image input NHWC and writing its NCHW output stored NHWC.
-Anchor image_anchor(Lowering &L, int n, const std::string &op) {
+/// An anchor reading an image NHWC (node n's input, or `input`: what a Pad before n pads) and
+/// writing n's NCHW output stored NHWC.
+Anchor image_anchor(Lowering &L, int n, const std::string &op, int input = -1) {
   const net::Node &nd = L.node(n);
-  const View x = L.input(nd.inputs[0]);
+  if (input < 0) input = nd.inputs[0];
+  const View x = L.input(input);
   const std::vector<int64_t> &in = x.shape, &out = L.shape(nd.outputs[0]);
   Anchor a;
   a.op = op;
   a.params = {{"N", in[0]}, {"H", in[2]}, {"W", in[3]}};
-  a.inputs = {L.laid_out(x, kNhwc, L.graph().value(nd.inputs[0]).name)};
+  a.inputs = {L.laid_out(x, kNhwc, L.graph().value(input).name)};
   a.shape = permuted(out, kNhwc);
   a.out = View::stored(-1, out, kNhwc);
   a.value = nd.outputs[0];
@@ -63,20 +68,39 @@ int64_t floor_extent(int64_t in, const net::Window &w) {
   return (in + 2 * w.pad - (w.kernel - 1) * w.dilation - 1) / w.stride + 1;
 }
 
-void lower_pool(Lowering &L, int n) {
-  const net::Node &nd = L.node(n);
-  const net::Window win = net::window_of(nd, 1);
-  const std::vector<int64_t> &in = L.shape(nd.inputs[0]), &out = L.shape(nd.outputs[0]);
+/// fused_pool2d of pool node n's window `win` over `input` (MODE: 0 max, 1 mean inside the
+/// image, 2 mean counting the padding), covering `nodes`.
+void finish_pool(Lowering &L, int n, int input, const net::Window &win, int64_t mode,
+                 std::vector<int> nodes) {
+  const std::vector<int64_t> &in = L.shape(input), &out = L.shape(L.node(n).outputs[0]);
   if (win.dilation != 1) L.refuse(n, "only undilated pooling windows");
   if (out[2] != floor_extent(in[2], win) || out[3] != floor_extent(in[3], win))
     L.refuse(n, "ceil_mode adds a window here, which fused_pool2d does not compute");
-  Anchor a = image_anchor(L, n, "fused_pool2d");
+  Anchor a = image_anchor(L, n, "fused_pool2d", input);
   a.params["C"] = in[1];
   a.params["K"] = win.kernel;
   a.params["S"] = win.stride;
   a.params["P"] = win.pad;
-  a.params["MODE"] = nd.op == "MaxPool" ? 0 : (nd.get_int("count_include_pad", 0) ? 2 : 1);
+  a.params["MODE"] = mode;
+  a.nodes = std::move(nodes);
   L.finish(a);
+}
+
+void lower_pool(Lowering &L, int n) {
+  const net::Node &nd = L.node(n);
+  const int64_t mode = nd.op == "MaxPool" ? 0 : (nd.get_int("count_include_pad", 0) ? 2 : 1);
+  finish_pool(L, n, nd.inputs[0], net::window_of(nd, 1), mode, {n});
+}
+
+/// p when Pad node `pd` puts p zeros on every side of an image's H and W and nothing elsewhere.
+std::optional<int64_t> spatial_padding(const Lowering &L, const net::Node &pd) {
+  std::vector<int64_t> pads = pd.get_ints("pads");  // an attribute before opset 11
+  if (pads.empty() && pd.inputs.size() > 1 && pd.inputs[1] >= 0)
+    for (float f : L.constant(pd.inputs[1])->data) pads.push_back(static_cast<int64_t>(f));
+  if (pads.size() != 8) return std::nullopt;
+  const int64_t p = pads[2];
+  if (pads != std::vector<int64_t>{0, 0, p, p, 0, 0, p, p}) return std::nullopt;
+  return p;
 }
 
 void lower_global_pool(Lowering &L, int n) {
@@ -90,6 +114,20 @@ void lower_global_pool(Lowering &L, int n) {
 }
 
 }  // namespace
+
+bool lower_padded_pool(Lowering &L, int pad) {
+  const net::Node &pd = L.node(pad);
+  const int pool = L.sole_consumer(pd.outputs[0]);
+  if (pool < 0 || L.node(pool).op != "AveragePool") return false;
+  net::Window win = net::window_of(L.node(pool), 1);
+  const std::optional<int64_t> p = spatial_padding(L, pd);
+  if (!p || win.pad != 0) return false;
+  win.pad = *p;
+  L.claim(pool);
+  finish_pool(L, pool, pd.inputs[0], win, 2, {pad, pool});
+  L.mark_done(pool);
+  return true;
+}
 
 void register_conv_lowerings(LoweringTable &t) {
   t.add({"Conv", lower_conv, nullptr});

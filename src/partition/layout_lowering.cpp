@@ -36,15 +36,16 @@ void lower_identity(Lowering &L, int n) {
   L.set_view(nd.outputs[0], L.input(nd.inputs[0]));
 }
 
-/// A Pad of zero width (PyTorch's export of an average pool that counts padded zeros) is its
-/// input; padding of its own is no kernel of worldtune's yet.
+/// PyTorch exports an average pool that counts padded zeros as a Pad and a pool: a Pad of zero
+/// width is its input, one of some width becomes the pool's padding; other padding is no kernel
+/// of worldtune's yet.
 void lower_pad(Lowering &L, int n) {
   const net::Node &nd = L.node(n);
-  if (L.shape(nd.inputs[0]) != L.shape(nd.outputs[0]))
+  if (L.shape(nd.inputs[0]) == L.shape(nd.outputs[0])) return lower_identity(L, n);
+  if (!lower_padded_pool(L, n))
     L.refuse(n,
-             "non-zero padding as a node of its own is not supported (only the pads of a conv "
-             "or pool)");
-  lower_identity(L, n);
+             "padding as a node of its own is supported only in front of an average pool "
+             "without pads, equal around H and W");
 }
 
 /// The order every input is stored in when they agree, else row-major.

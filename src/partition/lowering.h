@@ -177,6 +177,11 @@ std::optional<LayerNormMatch> match_layer_norm(const Lowering &L, int reduce_mea
 /// is another ReduceMean.
 bool lower_spatial_mean(Lowering &L, int n);
 
+/// Lowers Pad node `pad` and the AveragePool without pads of its own that is its sole consumer
+/// as one pool counting its padding (PyTorch's export of a pool that counts padded zeros), when
+/// the Pad puts equal zeros around H and W only; false, changing nothing, otherwise.
+bool lower_padded_pool(Lowering &L, int pad);
+
 /// Normalizes a possibly negative axis of a rank-`rank` tensor.
 int64_t axis_of(int64_t axis, size_t rank);
 
