@@ -94,9 +94,7 @@ void lower_pool(Lowering &L, int n) {
 
 /// p when Pad node `pd` puts p zeros on every side of an image's H and W and nothing elsewhere.
 std::optional<int64_t> spatial_padding(const Lowering &L, const net::Node &pd) {
-  std::vector<int64_t> pads = pd.get_ints("pads");  // an attribute before opset 11
-  if (pads.empty() && pd.inputs.size() > 1 && pd.inputs[1] >= 0)
-    for (float f : L.constant(pd.inputs[1])->data) pads.push_back(static_cast<int64_t>(f));
+  const std::vector<int64_t> pads = net::pad_widths(pd, L.graph());
   if (pads.size() != 8) return std::nullopt;
   const int64_t p = pads[2];
   if (pads != std::vector<int64_t>{0, 0, p, p, 0, 0, p, p}) return std::nullopt;

@@ -1,8 +1,8 @@
 /// \file Lowering of the layout ops: Reshape, Flatten, Transpose, Identity and a zero-width Pad
-/// change views only
-/// (a Reshape that strides forbid reads a dense copy); Concat becomes fused_concat along the
-/// axis as its inputs are stored (channels of NHWC images need no copy), a chain of them where it
-/// has more inputs than one fused_concat joins.
+/// change views only (a Reshape that strides forbid reads a dense copy; a Pad before an average
+/// pool becomes its padding); Concat becomes fused_concat along the axis as its inputs are stored
+/// (channels of NHWC images need no copy), a chain of them where it has more inputs than one
+/// fused_concat joins.
 #include <numeric>
 
 #include "partition/lowering.h"

@@ -56,11 +56,11 @@ HostTensor concat(const Node &n, const std::vector<const HostTensor *> &in,
   return out;
 }
 
-/// Pad's pads, [begin of each axis, end of each axis]: an attribute before opset 11, an input
-/// from then on.
-std::vector<int64_t> pads_of(const Node &n, const std::vector<float> &input) {
+/// Pad's pads in its evaluation, which sees the pads input as floats.
+std::vector<int64_t> pads_of(const Node &n, const std::vector<const HostTensor *> &in) {
   if (n.has("pads")) return n.get_ints("pads");
-  return {input.begin(), input.end()};
+  if (in.size() < 2 || in[1] == nullptr) return {};
+  return {in[1]->data.begin(), in[1]->data.end()};
 }
 
 /// Pad in constant mode with zeros, the only padding exporters write as a node of its own (PyTorch
@@ -68,10 +68,7 @@ std::vector<int64_t> pads_of(const Node &n, const std::vector<float> &input) {
 std::string zero_padding(const Node &n, const Graph &g) {
   std::string why = needs_constants(n, g, 1);
   if (!why.empty()) return why;
-  const bool has_input = n.inputs.size() > 1 && n.inputs[1] >= 0;
-  std::vector<float> given;
-  if (has_input) given.assign(g.value(n.inputs[1]).ints.begin(), g.value(n.inputs[1]).ints.end());
-  const std::vector<int64_t> pads = pads_of(n, given);
+  const std::vector<int64_t> pads = pad_widths(n, g);
   if (pads.size() != 2 * static_cast<size_t>(input_rank(n, g, 0)))
     return "its pads must give a begin and an end for every axis";
   if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
@@ -85,8 +82,7 @@ std::string zero_padding(const Node &n, const Graph &g) {
 
 HostTensor pad(const Node &n, const std::vector<const HostTensor *> &in,
                const std::vector<int64_t> &shape) {
-  const std::vector<int64_t> pads =
-      pads_of(n, in.size() > 1 && in[1] ? in[1]->data : std::vector<float>{});
+  const std::vector<int64_t> pads = pads_of(n, in);
   const std::vector<int64_t> out_strides = strides_of(shape);
   int64_t origin = 0;
   for (size_t d = 0; d < shape.size(); ++d) origin += pads[d] * out_strides[d];
@@ -100,6 +96,12 @@ HostTensor pad(const Node &n, const std::vector<const HostTensor *> &in,
 }
 
 }  // namespace
+
+std::vector<int64_t> pad_widths(const Node &pad, const Graph &graph) {
+  if (pad.has("pads")) return pad.get_ints("pads");
+  if (pad.inputs.size() < 2 || pad.inputs[1] < 0) return {};
+  return graph.value(pad.inputs[1]).ints;
+}
 
 void register_layout_ops(NetOpRegistry &r) {
   r.add({"Reshape", 2, 2, 1, {int_in("allowzero", {0})}, same_count, same_elements});

@@ -1,8 +1,9 @@
 /// \file Registration entry points of the network operator families (one file each) and the
-/// checks they share.
+/// checks and node readers they share (the partitioner reads a Pad's widths with them too).
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "net/op_registry.h"
 
@@ -22,6 +23,10 @@ std::string needs_constants(const Node &node, const Graph &graph, size_t first);
 /// "" when the 2-D window attributes are square and symmetric (one kernel size, stride,
 /// dilation and padding for both axes, as worldtune's operators take them), else why not.
 std::string needs_square_window(const Node &node);
+
+/// A Pad node's pads, [begin of each axis, end of each axis]: an attribute before opset 11, a
+/// constant input from then on (empty when it has neither).
+std::vector<int64_t> pad_widths(const Node &pad, const Graph &graph);
 
 /// A square, symmetric 2-D window (what needs_square_window admits).
 struct Window {
